@@ -1,0 +1,32 @@
+// Evidence: one input artifact as the report lists it (path, kind, size, SHA-256, status).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "smssaudit/core/result.hpp"
+
+namespace smssaudit::evidence {
+
+/// What an artifact is. Strings appear verbatim in reports ("inputs[].kind").
+inline constexpr const char* kKindSystemHive = "system_hive";
+inline constexpr const char* kKindSoftwareHive = "software_hive";
+inline constexpr const char* kKindHiveLog = "hive_log";
+
+/// How the artifact was used: "ok", "partial" (read with errors), "unreadable", "missing".
+struct Evidence {
+  std::string path;
+  std::string kind;
+  std::uint64_t size = 0;
+  std::string sha256;  ///< lower-case hex; empty when the file could not be read
+  std::string status = "ok";
+};
+
+/// Stats and hashes a file, opened read-only. Never writes, never changes access times it can
+/// avoid changing (O_NOATIME is attempted and silently dropped when not permitted).
+Result<Evidence> describe_file(const std::string& path, const std::string& kind);
+
+/// SHA-256 of a byte range, lower-case hex.
+std::string sha256_hex(const void* data, std::size_t size);
+
+}  // namespace smssaudit::evidence

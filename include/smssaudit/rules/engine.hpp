@@ -1,0 +1,46 @@
+// Engine: facts in, findings out; and the host verdict.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "smssaudit/facts/coverage.hpp"
+#include "smssaudit/facts/fact.hpp"
+#include "smssaudit/rules/catalog.hpp"
+
+namespace smssaudit::rules {
+
+struct Finding {
+  std::string rule_id;
+  std::string title;
+  Level severity = Level::kInfo;
+  int score = 0;
+  std::string confidence = "high";  ///< "high" | "medium" | "low"
+  std::vector<std::string> attack;
+  std::string message;
+  std::vector<facts::EvidenceRef> evidence;
+  std::map<std::string, facts::FieldValue> fields;  ///< the fact's fields, for machine output
+  std::string fact_kind;
+};
+
+/// Every (rule, fact) match, one finding each, sorted by severity (highest first), then rule id,
+/// then message. Identical findings (same rule, same fact identity) are emitted once.
+/// `confidence` is stamped on every finding (the pipeline lowers it for a dirty hive).
+std::vector<Finding> evaluate(const std::vector<Rule>& rules,
+                              const std::vector<facts::Fact>& facts,
+                              const std::string& confidence);
+
+struct Verdict {
+  std::string level;  ///< "clean" | "suspicious" | "malicious" | "inconclusive"
+  int score = 0;      ///< 0..100
+  std::vector<std::string> reasons;
+};
+
+/// Score = sum over distinct rules of their highest finding score, capped at 100. Level from the
+/// thresholds; "clean" becomes "inconclusive" when any coverage gap exists. Reasons name the
+/// top findings and every gap.
+Verdict compute_verdict(const std::vector<Finding>& findings,
+                        const std::vector<facts::CoverageGap>& gaps,
+                        const VerdictConfig& config);
+
+}  // namespace smssaudit::rules

@@ -1,0 +1,10 @@
+# Every dependency is a Debian package (scripts/setup installs them). libyal libraries ship .pc files.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBREGF REQUIRED IMPORTED_TARGET libregf)
+pkg_check_modules(LIBBFIO REQUIRED IMPORTED_TARGET libbfio)
+find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
+find_package(yaml-cpp REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(OpenSSL REQUIRED)
