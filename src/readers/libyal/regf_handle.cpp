@@ -1,0 +1,471 @@
+// libregf wrappers: the only translation unit (with its header) that talks to libregf/libbfio.
+#include "readers/libyal/regf_handle.hpp"
+
+#include "smssaudit/core/text.hpp"
+
+#include <libbfio.h>
+#include <libregf.h>
+
+#include <array>
+#include <type_traits>
+
+namespace smssaudit::readers::libyal {
+
+// The header stores handles as RawHandle* without including <libregf.h>: that is only sound while
+// libregf keeps its handles as intptr_t typedefs (libregf/types.h, libbfio/types.h).
+static_assert(std::is_same_v<libregf_file_t, RawHandle>);
+static_assert(std::is_same_v<libregf_key_t, RawHandle>);
+static_assert(std::is_same_v<libregf_value_t, RawHandle>);
+static_assert(std::is_same_v<libregf_error_t, RawHandle>);
+static_assert(std::is_same_v<libbfio_handle_t, RawHandle>);
+
+namespace {
+
+// libregf_error_backtrace_sprint writes at most this much; trails are a few hundred bytes.
+constexpr std::size_t kTrailBufferSize = 4096;
+
+// Upper bound for a name (nk +72 / vk +2 store a u16 byte count, so 32 Ki UTF-16 units).
+constexpr std::size_t kMaxNameUnits = 65536;
+
+template <typename T>
+Result<T> lib_fail(const RegfError& err, const std::string& context, RegfTrailLog* log) {
+  return Unexpected{err.to_error(ErrorCode::kHiveLibrary, context, log)};
+}
+
+/// libyal's size + fill pair for UTF-16 strings: size_fn reports the unit count including the
+/// terminating NUL, fill_fn copies that many units. Returns the units without the terminator,
+/// decoded to UTF-8 by our own decoder (robust against unpaired surrogates in hostile hives).
+template <typename SizeFn, typename FillFn>
+Result<std::string> read_utf16_string(SizeFn size_fn,
+                                      FillFn fill_fn,
+                                      const std::string& context,
+                                      RegfTrailLog* log) {
+  std::size_t units = 0;
+  {
+    RegfError err;
+    if (size_fn(&units, err.out()) != 1) {
+      return lib_fail<std::string>(err, context, log);
+    }
+  }
+  if (units == 0) {
+    return std::string();
+  }
+  if (units > kMaxNameUnits) {
+    return fail(ErrorCode::kHiveStructure, context, "name length out of range");
+  }
+  std::vector<std::uint16_t> buf(units, 0);
+  {
+    RegfError err;
+    if (fill_fn(buf.data(), buf.size(), err.out()) != 1) {
+      return lib_fail<std::string>(err, context, log);
+    }
+  }
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(buf.size() * 2);
+  for (std::uint16_t u : buf) {
+    bytes.push_back(static_cast<std::uint8_t>(u & 0xFF));
+    bytes.push_back(static_cast<std::uint8_t>(u >> 8));
+  }
+  return text::utf16le_to_utf8(bytes, true);
+}
+
+// libregf's is_corrupted calls return 1 / 0 / -1: corrupted / fine / could not tell.
+Result<bool> corrupted_flag(int rc,
+                            const RegfError& err,
+                            const std::string& ctx,
+                            RegfTrailLog* log) {
+  if (rc == -1) {
+    return lib_fail<bool>(err, ctx, log);
+  }
+  return rc == 1;
+}
+
+}  // namespace
+
+// --- RegfError -----------------------------------------------------------------------------------
+
+// Moving transfers ownership; the moved-from object frees nothing.
+RegfError::RegfError(RegfError&& other) noexcept : raw_(other.raw_) {
+  other.raw_ = nullptr;
+}
+
+RegfError& RegfError::operator=(RegfError&& other) noexcept {
+  if (this != &other) {
+    reset();
+    raw_ = other.raw_;
+    other.raw_ = nullptr;
+  }
+  return *this;
+}
+
+RegfError::~RegfError() {
+  reset();
+}
+
+void RegfError::reset() noexcept {
+  if (raw_ != nullptr) {
+    libregf_error_free(&raw_);  // sets raw_ to NULL: freed exactly once
+    raw_ = nullptr;
+  }
+}
+
+// libregf_error_backtrace_sprint prints one line per layer, innermost first.
+std::string RegfError::trail() const {
+  if (raw_ == nullptr) {
+    return "";
+  }
+  std::array<char, kTrailBufferSize> buf{};
+  if (libregf_error_backtrace_sprint(raw_, buf.data(), buf.size()) < 0) {
+    return "unknown libregf error";
+  }
+  buf.back() = '\0';
+  return text::trim(buf.data());
+}
+
+// The first line is the innermost, most specific failure (e.g. the checksum mismatch).
+std::string RegfError::message() const {
+  if (raw_ == nullptr) {
+    return "libregf reported a failure without an error";
+  }
+  const std::string all = trail();
+  const std::size_t nl = all.find('\n');
+  return text::trim(nl == std::string::npos ? all : all.substr(0, nl));
+}
+
+// The trail is kept out of Error::detail so that reports stay one line per problem.
+Error RegfError::to_error(ErrorCode code, const std::string& context, RegfTrailLog* log) const {
+  if (log != nullptr && raw_ != nullptr) {
+    log->trails.push_back(context + ": " + trail());
+  }
+  return Error{code, context, message()};
+}
+
+// --- Deleters: libregf's free functions take T** plus an error out-parameter
+// ----------------------
+
+void BfioHandleFree::operator()(RawHandle* h) const noexcept {
+  libbfio_handle_free(&h, nullptr);
+}
+
+void RegfFileFree::operator()(RawHandle* h) const noexcept {
+  // Closing an unopened file fails harmlessly; free must follow either way.
+  libregf_file_close(h, nullptr);
+  libregf_file_free(&h, nullptr);
+}
+
+void RegfKeyFree::operator()(RawHandle* h) const noexcept {
+  libregf_key_free(&h, nullptr);
+}
+
+void RegfValueFree::operator()(RawHandle* h) const noexcept {
+  libregf_value_free(&h, nullptr);
+}
+
+// --- BfioHandle ----------------------------------------------------------------------------------
+
+Result<BfioHandle> BfioHandle::open_file(const std::string& path, RegfTrailLog* log) {
+  libbfio_handle_t* raw = nullptr;
+  libbfio_error_t* bfio_err = nullptr;
+  // libbfio errors are a separate (but identical) type; convert them into a message here.
+  auto bfio_fail = [&](const char* what) -> Result<BfioHandle> {
+    std::array<char, kTrailBufferSize> buf{};
+    std::string msg = what;
+    if (bfio_err != nullptr &&
+        libbfio_error_backtrace_sprint(bfio_err, buf.data(), buf.size()) > 0) {
+      buf.back() = '\0';
+      const std::string all = buf.data();
+      if (log != nullptr) {
+        log->trails.push_back(path + ": " + all);
+      }
+      msg = text::trim(all.substr(0, all.find('\n')));
+    }
+    libbfio_error_free(&bfio_err);
+    libbfio_handle_free(&raw, nullptr);
+    return fail(ErrorCode::kIo, path, msg);
+  };
+  if (libbfio_file_initialize(&raw, &bfio_err) != 1) {
+    return bfio_fail("cannot initialise a libbfio file handle");
+  }
+  if (libbfio_file_set_name(raw, path.c_str(), path.size(), &bfio_err) != 1) {
+    return bfio_fail("cannot set the libbfio file name");
+  }
+  return BfioHandle(raw);
+}
+
+// --- RegfFile ------------------------------------------------------------------------------------
+
+RegfFile::RegfFile(std::unique_ptr<RawHandle, RegfFileFree> h,
+                   std::optional<BfioHandle> io,
+                   std::string label,
+                   RegfTrailLog* log) noexcept
+    : io_(std::move(io)), h_(std::move(h)), label_(std::move(label)), log_(log) {}
+
+Result<RegfFile> RegfFile::open(const std::string& path, RegfTrailLog* log) {
+  libregf_file_t* raw = nullptr;
+  {
+    RegfError err;
+    if (libregf_file_initialize(&raw, err.out()) != 1) {
+      return lib_fail<RegfFile>(err, path, log);
+    }
+  }
+  std::unique_ptr<RawHandle, RegfFileFree> file(raw);
+  RegfError err;
+  // Read-only: evidence is never opened for writing (LIBREGF_OPEN_READ = access flag 0x01).
+  if (libregf_file_open(file.get(), path.c_str(), LIBREGF_OPEN_READ, err.out()) != 1) {
+    return lib_fail<RegfFile>(err, path, log);
+  }
+  return RegfFile(std::move(file), std::nullopt, path, log);
+}
+
+// Same as open(), but libregf reads through `io`, which the RegfFile then owns.
+Result<RegfFile> RegfFile::open_io(BfioHandle io, const std::string& label, RegfTrailLog* log) {
+  libregf_file_t* raw = nullptr;
+  {
+    RegfError err;
+    if (libregf_file_initialize(&raw, err.out()) != 1) {
+      return lib_fail<RegfFile>(err, label, log);
+    }
+  }
+  std::unique_ptr<RawHandle, RegfFileFree> file(raw);
+  RegfError err;
+  if (libregf_file_open_file_io_handle(file.get(), io.h_.get(), LIBREGF_OPEN_READ, err.out()) !=
+      1) {
+    return lib_fail<RegfFile>(err, label, log);
+  }
+  return RegfFile(std::move(file), std::move(io), label, log);
+}
+
+// The root nk is at hive-bins offset +36 of the base block; libregf resolves it.
+Result<RegfKey> RegfFile::root_key() const {
+  libregf_key_t* raw = nullptr;
+  RegfError err;
+  const int rc = libregf_file_get_root_key(h_.get(), &raw, err.out());
+  if (rc == 1) {
+    return RegfKey(raw, log_);
+  }
+  if (rc == 0) {
+    return fail(ErrorCode::kHiveStructure, "root key", "the hive has no root key");
+  }
+  return lib_fail<RegfKey>(err, "root key", log_);
+}
+
+// libregf resolves each component with a case-insensitive name compare (verified by
+// regf_handle_test against the win7 corpus hive).
+Result<std::optional<RegfKey>> RegfFile::key_by_path(std::string_view path) const {
+  libregf_key_t* raw = nullptr;
+  RegfError err;
+  const std::string p(path);
+  const int rc = libregf_file_get_key_by_utf8_path(
+      h_.get(), reinterpret_cast<const std::uint8_t*>(p.data()), p.size(), &raw, err.out());
+  if (rc == 1) {
+    return std::optional<RegfKey>(RegfKey(raw, log_));
+  }
+  if (rc == 0) {
+    return std::optional<RegfKey>();
+  }
+  return lib_fail<std::optional<RegfKey>>(err, p, log_);
+}
+
+Result<bool> RegfFile::is_corrupted() const {
+  RegfError err;
+  const int rc = libregf_file_is_corrupted(h_.get(), err.out());
+  return corrupted_flag(rc, err, label_, log_);
+}
+
+// --- RegfKey -------------------------------------------------------------------------------------
+
+// Names go through the UTF-16 getters and our decoder, which never refuses a name.
+Result<std::string> RegfKey::name() const {
+  libregf_key_t* k = h_.get();
+  return read_utf16_string(
+      [k](std::size_t* n, libregf_error_t** e) { return libregf_key_get_utf16_name_size(k, n, e); },
+      [k](std::uint16_t* b, std::size_t n, libregf_error_t** e) {
+        return libregf_key_get_utf16_name(k, b, n, e);
+      },
+      "key name",
+      log_);
+}
+
+Result<std::uint64_t> RegfKey::last_written() const {
+  std::uint64_t ft = 0;
+  RegfError err;
+  if (libregf_key_get_last_written_time(h_.get(), &ft, err.out()) != 1) {
+    return lib_fail<std::uint64_t>(err, "key last-written time", log_);
+  }
+  return ft;
+}
+
+Result<bool> RegfKey::is_corrupted() const {
+  RegfError err;
+  const int rc = libregf_key_is_corrupted(h_.get(), err.out());
+  return corrupted_flag(rc, err, "key", log_);
+}
+
+Result<int> RegfKey::subkey_count() const {
+  int n = 0;
+  RegfError err;
+  if (libregf_key_get_number_of_sub_keys(h_.get(), &n, err.out()) != 1) {
+    return lib_fail<int>(err, "number of subkeys", log_);
+  }
+  return n;
+}
+
+Result<RegfKey> RegfKey::subkey(int index) const {
+  libregf_key_t* raw = nullptr;
+  RegfError err;
+  if (libregf_key_get_sub_key(h_.get(), index, &raw, err.out()) != 1) {
+    return lib_fail<RegfKey>(err, "subkey #" + std::to_string(index), log_);
+  }
+  return RegfKey(raw, log_);
+}
+
+// libregf_key_get_sub_key_by_utf8_name: 1 found, 0 absent, -1 error.
+Result<std::optional<RegfKey>> RegfKey::subkey_by_name(std::string_view name) const {
+  libregf_key_t* raw = nullptr;
+  RegfError err;
+  const std::string n(name);
+  const int rc = libregf_key_get_sub_key_by_utf8_name(
+      h_.get(), reinterpret_cast<const std::uint8_t*>(n.data()), n.size(), &raw, err.out());
+  if (rc == 1) {
+    return std::optional<RegfKey>(RegfKey(raw, log_));
+  }
+  if (rc == 0) {
+    return std::optional<RegfKey>();
+  }
+  return lib_fail<std::optional<RegfKey>>(err, n, log_);
+}
+
+// Relative path below this key, "\\"-separated; same tri-state as subkey_by_name.
+Result<std::optional<RegfKey>> RegfKey::subkey_by_path(std::string_view path) const {
+  libregf_key_t* raw = nullptr;
+  RegfError err;
+  const std::string p(path);
+  const int rc = libregf_key_get_sub_key_by_utf8_path(
+      h_.get(), reinterpret_cast<const std::uint8_t*>(p.data()), p.size(), &raw, err.out());
+  if (rc == 1) {
+    return std::optional<RegfKey>(RegfKey(raw, log_));
+  }
+  if (rc == 0) {
+    return std::optional<RegfKey>();
+  }
+  return lib_fail<std::optional<RegfKey>>(err, p, log_);
+}
+
+// nk +36: number of values (libregf validates it against the value list cell).
+Result<int> RegfKey::value_count() const {
+  int n = 0;
+  RegfError err;
+  if (libregf_key_get_number_of_values(h_.get(), &n, err.out()) != 1) {
+    return lib_fail<int>(err, "number of values", log_);
+  }
+  return n;
+}
+
+Result<RegfValue> RegfKey::value(int index) const {
+  libregf_value_t* raw = nullptr;
+  RegfError err;
+  if (libregf_key_get_value(h_.get(), index, &raw, err.out()) != 1) {
+    return lib_fail<RegfValue>(err, "value #" + std::to_string(index), log_);
+  }
+  return RegfValue(raw, log_);
+}
+
+Result<std::optional<RegfValue>> RegfKey::value_by_name(std::string_view name) const {
+  auto count = value_count();
+  if (!count) {
+    return Unexpected{std::move(count).error()};
+  }
+  // A value that cannot be read cannot be ruled out either: remember the first such error and
+  // report "unreadable" rather than "absent" when no readable value matches.
+  std::optional<Error> first_error;
+  for (int i = 0; i < *count; ++i) {
+    auto v = value(i);
+    if (!v) {
+      if (!first_error) {
+        first_error = v.error();
+      }
+      continue;
+    }
+    auto n = v->name();
+    if (!n) {
+      if (!first_error) {
+        first_error = n.error();
+      }
+      continue;
+    }
+    if (text::iequals(*n, name)) {
+      return std::optional<RegfValue>(std::move(v).value());
+    }
+  }
+  if (first_error) {
+    return Unexpected{*first_error};
+  }
+  return std::optional<RegfValue>();
+}
+
+// --- RegfValue -----------------------------------------------------------------------------------
+
+Result<std::string> RegfValue::name() const {
+  libregf_value_t* v = h_.get();
+  return read_utf16_string(
+      [v](std::size_t* n, libregf_error_t** e) {
+        return libregf_value_get_utf16_name_size(v, n, e);
+      },
+      [v](std::uint16_t* b, std::size_t n, libregf_error_t** e) {
+        return libregf_value_get_utf16_name(v, b, n, e);
+      },
+      "value name",
+      log_);
+}
+
+// vk +12: value type. Unknown types are kept; decode_value keeps their raw bytes.
+Result<std::uint32_t> RegfValue::type() const {
+  std::uint32_t t = 0;
+  RegfError err;
+  if (libregf_value_get_value_type(h_.get(), &t, err.out()) != 1) {
+    return lib_fail<std::uint32_t>(err, "value type", log_);
+  }
+  return t;
+}
+
+// vk +4 with the inline bit (31) masked off, or the db record's total for big data.
+Result<std::size_t> RegfValue::data_size() const {
+  std::size_t n = 0;
+  RegfError err;
+  if (libregf_value_get_value_data_size(h_.get(), &n, err.out()) != 1) {
+    return lib_fail<std::size_t>(err, "value data size", log_);
+  }
+  return n;
+}
+
+Result<std::vector<std::uint8_t>> RegfValue::data(std::size_t cap, std::size_t& full_size) const {
+  auto size = data_size();
+  if (!size) {
+    return Unexpected{std::move(size).error()};
+  }
+  full_size = *size;
+  if (full_size == 0) {
+    return std::vector<std::uint8_t>();
+  }
+  // libregf fills only a buffer of the full size. The size is bounded by the cell (or db
+  // segments) libregf already validated against the file, so reading it whole is safe; we then
+  // keep at most `cap` bytes.
+  std::vector<std::uint8_t> buf(full_size);
+  RegfError err;
+  if (libregf_value_get_value_data(h_.get(), buf.data(), buf.size(), err.out()) != 1) {
+    return lib_fail<std::vector<std::uint8_t>>(err, "value data", log_);
+  }
+  if (buf.size() > cap) {
+    buf.resize(cap);
+    buf.shrink_to_fit();
+  }
+  return buf;
+}
+
+Result<bool> RegfValue::is_corrupted() const {
+  RegfError err;
+  const int rc = libregf_value_is_corrupted(h_.get(), err.out());
+  return corrupted_flag(rc, err, "value", log_);
+}
+
+}  // namespace smssaudit::readers::libyal

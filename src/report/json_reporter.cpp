@@ -1,0 +1,411 @@
+// `--format json`: the machine contract of design.md 4 ("smssaudit.report/1"). Key order is part
+// of the contract (golden tests diff bytes), so every object is an ordered_json built in the
+// documented order, and every list keeps the order the pipeline gave it.
+#include "report/report_format.hpp"
+#include "smssaudit/core/filetime.hpp"
+#include "smssaudit/report/report.hpp"
+#include "smssaudit/rules/rule.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace smssaudit::report {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr const char* kSchema = "smssaudit.report/1";
+constexpr const char* kReplayNotImplemented =
+    "transaction-log replay is not implemented in this version; the audited state is the on-disk "
+    "primary file";
+constexpr const char* kReplayClean = "hive is clean";
+constexpr const char* kLineageNotAnalyzed = "event-log lineage is not part of this run";
+
+// Absent facts are null rather than "" or 0 so a consumer can tell "unknown" from "empty".
+template <typename T>
+Json or_null(const std::optional<T>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+Json string_or_null(const std::string& value) {
+  return value.empty() ? Json(nullptr) : Json(value);
+}
+
+Json time_or_null(std::uint64_t filetime) {
+  return or_null(detail::iso_time(filetime));
+}
+
+Json diagnostic_json(const Diagnostic& d, bool with_source) {
+  Json j = Json::object();
+  j["level"] = to_string(d.level);
+  j["code"] = d.code;
+  if (with_source) {
+    j["source"] = d.source;
+  }
+  j["location"] = d.location;
+  j["message"] = d.message;
+  return j;
+}
+
+Json diagnostics_json(const std::vector<Diagnostic>& list, bool with_source) {
+  Json j = Json::array();
+  for (const Diagnostic& d : list) {
+    j.push_back(diagnostic_json(d, with_source));
+  }
+  return j;
+}
+
+// Input diagnostics omit "source": it is the input itself.
+Json input_json(const InputEntry& input) {
+  const evidence::Evidence& e = input.evidence;
+  Json j = Json::object();
+  j["path"] = e.path;
+  j["kind"] = e.kind;
+  j["size"] = e.size;
+  j["sha256"] = string_or_null(e.sha256);  // unreadable files have no hash, not an empty one
+  j["status"] = e.status;
+  j["diagnostics"] = diagnostics_json(input.diagnostics, false);
+  return j;
+}
+
+Json os_json(const OsInfo& os) {
+  // Without a SOFTWARE hive every field below is unknown, not empty: the empty optional gives null.
+  static const facts::SoftwareHive kNoSoftware{};
+  const facts::SoftwareHive& sw = os.software ? *os.software : kNoSoftware;
+  Json j = Json::object();
+  j["family"] = string_or_null(os.family);
+  j["family_basis"] = string_or_null(os.family_basis);
+  j["baseline"] = string_or_null(os.baseline);
+  j["product_name"] = or_null(sw.product_name);
+  j["current_build"] = or_null(sw.current_build);
+  j["current_build_number"] = or_null(sw.current_build_number);
+  j["ubr"] = or_null(sw.ubr);
+  j["display_version"] = or_null(sw.display_version);
+  j["release_id"] = or_null(sw.release_id);
+  j["edition_id"] = or_null(sw.edition_id);
+  j["installation_type"] = or_null(sw.installation_type);
+  j["install_date"] =
+      sw.install_date ? Json(detail::unix_seconds_to_iso(*sw.install_date)) : Json(nullptr);
+  j["system_root"] = or_null(sw.system_root);
+  return j;
+}
+
+// The base block is reported field by field (not only "dirty") so a reviewer can re-derive the
+// dirty decision: sequences, both checksums, and the size check behind "truncated".
+Json base_block_json(const facts::BaseBlock& b) {
+  Json j = Json::object();
+  j["signature_ok"] = b.signature_ok;
+  j["primary_sequence"] = b.primary_sequence;
+  j["secondary_sequence"] = b.secondary_sequence;
+  j["checksum_ok"] = b.checksum_ok();
+  j["stored_checksum"] = detail::hex32(b.stored_checksum);
+  j["computed_checksum"] = detail::hex32(b.computed_checksum);
+  j["last_written"] = time_or_null(b.last_written);
+  j["major_version"] = b.major_version;
+  j["minor_version"] = b.minor_version;
+  j["file_type"] = b.file_type;
+  j["hive_bins_size"] = b.hive_bins_size;
+  j["file_size"] = b.file_size;
+  j["truncated"] = b.truncated();
+  j["embedded_name"] = b.embedded_name;
+  return j;
+}
+
+Json log_json(const facts::HiveLogFile& log) {
+  Json j = Json::object();
+  j["path"] = log.path;
+  j["size"] = log.size;
+  // An empty or non-regf log has no base block: its header fields are unknown, not zero.
+  j["file_type"] = log.base ? Json(log.base->file_type) : Json(nullptr);
+  j["primary_sequence"] = log.base ? Json(log.base->primary_sequence) : Json(nullptr);
+  j["secondary_sequence"] = log.base ? Json(log.base->secondary_sequence) : Json(nullptr);
+  return j;
+}
+
+Json replay_json(const facts::SystemHive& hive) {
+  // Replay is stated explicitly so nobody mistakes the on-disk state of a dirty hive for the
+  // state Windows would have seen after applying its logs.
+  Json j = Json::object();
+  j["performed"] = false;
+  j["logs_found"] = hive.logs.size();
+  j["reason"] = hive.base.dirty() ? kReplayNotImplemented : kReplayClean;
+  return j;
+}
+
+// Key names follow the registry value names (Current, Default, Failed, LastKnownGood).
+Json select_json(const facts::SelectInfo& s) {
+  Json j = Json::object();
+  j["present"] = s.key_present;
+  j["current"] = or_null(s.current);
+  j["default"] = or_null(s.default_set);
+  j["failed"] = or_null(s.failed);
+  j["last_known_good"] = or_null(s.last_known_good);
+  return j;
+}
+
+// A REG_BINARY holding UTF-16 text (BootExecute is sometimes stored so) is reported as the list
+// of strings the reader decoded, because that is what smss would have read from it.
+bool is_string_list(const facts::RegValue& v) {
+  return v.type == static_cast<std::uint32_t>(facts::RegType::kMultiSz) || v.binary_as_text;
+}
+
+bool is_single_string(const facts::RegValue& v) {
+  return v.type == static_cast<std::uint32_t>(facts::RegType::kSz) ||
+         v.type == static_cast<std::uint32_t>(facts::RegType::kExpandSz) ||
+         v.type == static_cast<std::uint32_t>(facts::RegType::kLink);
+}
+
+bool is_number(const facts::RegValue& v) {
+  return v.type == static_cast<std::uint32_t>(facts::RegType::kDword) ||
+         v.type == static_cast<std::uint32_t>(facts::RegType::kDwordBigEndian) ||
+         v.type == static_cast<std::uint32_t>(facts::RegType::kQword);
+}
+
+// "data" carries the decoded form a consumer wants to compare (strings, numbers) and falls back to
+// the raw bytes for everything else, so nothing the reader captured is lost. A value the reader
+// could not decode gives null; its "error" says why.
+Json value_data_json(const facts::RegValue& v) {
+  if (is_string_list(v)) {
+    return Json(v.strings);
+  }
+  if (is_single_string(v)) {
+    return v.strings.empty() ? Json(nullptr) : Json(v.strings.front());
+  }
+  if (is_number(v)) {
+    return or_null(v.number);
+  }
+  return Json(detail::to_hex(v.raw));
+}
+
+Json value_json(const facts::RegValue& v) {
+  Json j = Json::object();
+  j["name"] = v.name;
+  j["type"] = facts::reg_type_name(v.type);
+  j["data"] = value_data_json(v);
+  // Flags appear only when set: they are rare, and their absence keeps clean output short.
+  if (!v.error.empty()) {
+    j["error"] = v.error;
+  }
+  if (v.binary_as_text) {
+    j["binary_as_text"] = true;
+  }
+  if (v.truncated) {
+    j["truncated"] = true;
+  }
+  return j;
+}
+
+// Every captured key appears, absent and unreadable ones included: "not there" and "could not
+// read" are evidence in themselves and must not look like an empty key.
+Json key_json(const facts::RegKey& key) {
+  Json j = Json::object();
+  j["path"] = key.path;
+  j["label"] = string_or_null(std::string(detail::surface_label(key.path)));
+  j["status"] = facts::to_string(key.status);
+  j["last_written"] = time_or_null(key.last_written);
+  j["error"] = string_or_null(key.error);
+  j["subkeys"] = key.subkeys;
+  Json values = Json::array();
+  for (const facts::RegValue& v : key.values) {
+    values.push_back(value_json(v));
+  }
+  j["values"] = std::move(values);
+  return j;
+}
+
+// A delete has no target at all, so it is null rather than "" (an empty path would be a rename).
+Json pending_rename_json(const facts::PendingRename& op) {
+  Json j = Json::object();
+  j["value"] = op.value_name;
+  j["index"] = op.index;
+  j["operation"] = op.is_delete ? "delete" : "rename";
+  j["source"] = op.source;
+  j["target"] = op.is_delete ? Json(nullptr) : Json(op.target);
+  j["replace_existing"] = op.replace_existing;
+  return j;
+}
+
+Json control_set_json(const facts::ControlSet& cs, const facts::SelectInfo& select) {
+  Json keys = Json::array();
+  for (const facts::RegKey& key : cs.keys) {
+    keys.push_back(key_json(key));
+  }
+  Json renames = Json::array();
+  for (const facts::PendingRename& op : detail::pending_renames(cs)) {
+    renames.push_back(pending_rename_json(op));
+  }
+  Json sm = Json::object();
+  sm["keys"] = std::move(keys);
+  sm["pending_renames"] = std::move(renames);
+
+  Json j = Json::object();
+  j["name"] = cs.name;
+  j["number"] = cs.number;
+  // A hive has no CurrentControlSet link; Select\Current names the set Windows booted from.
+  j["current"] = select.current.has_value() && *select.current == cs.number;
+  j["session_manager"] = std::move(sm);
+  return j;
+}
+
+// null, not an empty object, when the SYSTEM hive was unusable: nothing below could be captured.
+Json registry_json(const std::optional<facts::SystemHive>& system) {
+  if (!system) {
+    return Json(nullptr);
+  }
+  const facts::SystemHive& hive = *system;
+  Json logs = Json::array();
+  for (const facts::HiveLogFile& log : hive.logs) {
+    logs.push_back(log_json(log));
+  }
+  Json sets = Json::array();
+  for (const facts::ControlSet& cs : hive.control_sets) {
+    sets.push_back(control_set_json(cs, hive.select));
+  }
+  Json j = Json::object();
+  j["hive"] = hive.path;
+  j["dirty"] = hive.base.dirty();
+  j["base_block"] = base_block_json(hive.base);
+  j["logs"] = std::move(logs);
+  j["replay"] = replay_json(hive);
+  j["select"] = select_json(hive.select);
+  j["control_sets"] = std::move(sets);
+  return j;
+}
+
+Json lineage_json() {
+  // The key exists so consumers written against the full contract find it, and say plainly that
+  // no lineage was analysed rather than implying an empty, clean timeline.
+  Json j = Json::object();
+  j["status"] = "not_analyzed";
+  j["reason"] = kLineageNotAnalyzed;
+  j["boots"] = Json::array();
+  return j;
+}
+
+Json coverage_json(const std::vector<facts::CoverageGap>& gaps) {
+  Json list = Json::array();
+  for (const facts::CoverageGap& gap : gaps) {
+    Json g = Json::object();
+    g["code"] = gap.code;
+    g["message"] = gap.message;
+    list.push_back(std::move(g));
+  }
+  Json j = Json::object();
+  j["gaps"] = std::move(list);
+  return j;
+}
+
+// Absent fields are left out rather than written as null: a fact simply lacks them.
+Json fields_json(const std::map<std::string, facts::FieldValue>& fields) {
+  Json j = Json::object();
+  for (const auto& [name, value] : fields) {
+    std::visit(
+        [&j, &key = name](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (!std::is_same_v<T, std::monostate>) {
+            j[key] = v;
+          }
+        },
+        value);
+  }
+  return j;
+}
+
+// Evidence mirrors EvidenceRef one to one so a finding can be traced to its artifact by hash.
+Json evidence_json(const facts::EvidenceRef& e) {
+  Json j = Json::object();
+  j["artifact"] = e.artifact;
+  j["sha256"] = e.sha256;
+  j["key_path"] = e.key_path;
+  j["value_name"] = e.value_name;
+  j["value_type"] = e.value_type;
+  j["data"] = e.data;
+  j["last_written"] = time_or_null(e.last_written);
+  return j;
+}
+
+Json finding_json(const rules::Finding& f) {
+  Json evidence = Json::array();
+  for (const facts::EvidenceRef& e : f.evidence) {
+    evidence.push_back(evidence_json(e));
+  }
+  Json j = Json::object();
+  j["rule_id"] = f.rule_id;
+  j["title"] = f.title;
+  j["severity"] = rules::to_string(f.severity);
+  j["score"] = f.score;
+  j["confidence"] = f.confidence;
+  j["attack"] = f.attack;
+  j["message"] = f.message;
+  j["fact_kind"] = f.fact_kind;
+  j["fields"] = fields_json(f.fields);
+  j["evidence"] = std::move(evidence);
+  return j;
+}
+
+Json verdict_json(const rules::Verdict& v) {
+  Json j = Json::object();
+  j["level"] = v.level;
+  j["score"] = v.score;
+  j["reasons"] = v.reasons;
+  return j;
+}
+
+Json host_json(const HostReport& host) {
+  Json findings = Json::array();
+  // The engine already sorted findings; re-sorting here would be analysis.
+  for (const rules::Finding& f : host.findings) {
+    findings.push_back(finding_json(f));
+  }
+  Json j = Json::object();
+  j["name"] = host.name;
+  j["os"] = os_json(host.os);
+  j["registry"] = registry_json(host.system);
+  j["lineage"] = lineage_json();
+  j["coverage"] = coverage_json(host.coverage);
+  j["findings"] = std::move(findings);
+  j["verdict"] = verdict_json(host.verdict);
+  return j;
+}
+
+}  // namespace
+
+// Top-level objects are built in contract order; nlohmann's ordered_json keeps insertion order.
+void write_json(const Report& report, std::ostream& out) {
+  Json tool = Json::object();
+  tool["name"] = report.tool_name;
+  tool["version"] = report.tool_version;
+  Json ruleset = Json::object();
+  ruleset["sha256"] = report.ruleset_sha256;
+  ruleset["count"] = report.ruleset_count;
+  Json inputs = Json::array();
+  for (const InputEntry& input : report.inputs) {
+    inputs.push_back(input_json(input));
+  }
+  Json hosts = Json::array();
+  for (const HostReport& host : report.hosts) {
+    hosts.push_back(host_json(host));
+  }
+
+  Json doc = Json::object();
+  doc["schema"] = kSchema;
+  doc["tool"] = std::move(tool);
+  doc["ruleset"] = std::move(ruleset);
+  doc["inputs"] = std::move(inputs);
+  doc["diagnostics"] = diagnostics_json(report.diagnostics, true);
+  doc["hosts"] = std::move(hosts);
+
+  // Hive strings are decoded from UTF-16 but file paths and embedded names can hold any bytes;
+  // `replace` turns invalid UTF-8 into U+FFFD instead of throwing halfway through a report.
+  out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+}
+
+}  // namespace smssaudit::report

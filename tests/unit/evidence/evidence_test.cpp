@@ -1,0 +1,65 @@
+// Unit tests for evidence: SHA-256 helpers and describe_file on a scratch file.
+#include "smssaudit/evidence/evidence.hpp"
+
+#include "support/catch.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+using namespace smssaudit;
+
+namespace {
+
+/// A scratch file in the build tree's temp area, removed on scope exit.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& content)
+      : path_("/tmp/smssaudit_evidence_test_" + std::to_string(::getpid())) {
+    std::ofstream(path_, std::ios::binary) << content;
+  }
+
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  ~TempFile() { std::remove(path_.c_str()); }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+TEST_CASE("SHA-256 of a byte range matches the FIPS 180-2 test vector", "[evidence]") {
+  CHECK(evidence::sha256_hex("abc", 3) ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(evidence::sha256_hex("", 0) ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("describe_file reports size, hash, kind and status of a file", "[evidence]") {
+  // Larger than one 1 MiB read block, so the streaming loop runs more than once.
+  const std::string content(1024 * 1024 + 3, 'x');
+  const TempFile f(content);
+  const auto ev = evidence::describe_file(f.path(), evidence::kKindSystemHive);
+  REQUIRE(ev);
+  CHECK(ev->path == f.path());
+  CHECK(ev->kind == "system_hive");
+  CHECK(ev->size == content.size());
+  CHECK(ev->sha256 == evidence::sha256_hex(content.data(), content.size()));
+  CHECK(ev->status == "ok");
+}
+
+TEST_CASE("describe_file fails with not_found for a missing file and io for a directory",
+          "[evidence]") {
+  const auto missing = evidence::describe_file("/nonexistent/SYSTEM", evidence::kKindSystemHive);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kNotFound);
+  CHECK(missing.error().context == "/nonexistent/SYSTEM");
+  const auto dir = evidence::describe_file("/tmp", evidence::kKindSystemHive);
+  REQUIRE_FALSE(dir);
+  CHECK(dir.error().code == ErrorCode::kIo);
+}
