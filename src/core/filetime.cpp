@@ -11,6 +11,7 @@ namespace {
 constexpr std::uint64_t kTicksPerSecond = 10'000'000ULL;
 constexpr std::uint64_t kSecondsPerDay = 86'400ULL;
 
+// A proleptic-Gregorian calendar date.
 struct CivilDate {
   std::int64_t year;
   unsigned month;
@@ -57,6 +58,7 @@ unsigned days_in_month(std::int64_t y, unsigned m) {
 }
 
 // Reads exactly `n` decimal digits at `pos`; false on anything else.
+// Parser helpers.
 bool read_digits(const std::string& s, std::size_t pos, std::size_t n, unsigned& out) {
   if (pos + n > s.size()) {
     return false;
@@ -144,6 +146,7 @@ std::optional<std::uint64_t> iso8601_to_filetime(const std::string& text) {
   return secs * kTicksPerSecond + fraction;
 }
 
+// Timesketch and JSON consumers want Unix microseconds; FILETIME has 10 ticks per microsecond.
 std::int64_t filetime_to_unix_micros(std::uint64_t filetime) {
   // Floor division so that times before 1970 round towards the past, like Python's datetime.
   if (filetime >= kFiletimeUnixEpoch) {

@@ -14,6 +14,7 @@ char lower_ascii(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+// The six ASCII whitespace characters of the "C" locale.
 bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
@@ -37,6 +38,7 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
+// U+FFFD REPLACEMENT CHARACTER, for code units that cannot be decoded.
 constexpr std::uint32_t kReplacement = 0xFFFD;
 
 // Little-endian UTF-16 code unit i; the caller guarantees 2*i+1 is in range.
@@ -45,6 +47,7 @@ std::uint16_t unit_at(std::span<const std::uint8_t> bytes, std::size_t i) noexce
 }
 
 // Length in bytes of a valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
+// Only well-formed sequences count (no overlongs via C0/C1, nothing above U+10FFFF).
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
   const auto b0 = static_cast<unsigned char>(s[i]);
   std::size_t len = 0;
@@ -86,6 +89,7 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
+// Equal length first: cheap rejection for most registry-name comparisons.
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return lower_ascii(x) == lower_ascii(y);
@@ -182,6 +186,7 @@ std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes, bool stop_at_nu
   return out;
 }
 
+// Each element is decoded separately so an invalid sequence cannot swallow a separator.
 std::vector<std::string> utf16le_multi_to_utf8(std::span<const std::uint8_t> bytes) {
   // REG_MULTI_SZ: "a\0b\0\0". Split at every NUL code unit, then drop the empty elements at the
   // end: one is the list terminator and a lone "\0" (an empty list stored inline) gives none.
@@ -200,6 +205,8 @@ std::vector<std::string> utf16le_multi_to_utf8(std::span<const std::uint8_t> byt
   return out;
 }
 
+// Heuristic for REG_BINARY values: text must be even-sized, at least two characters, mostly
+// printable ASCII/Latin-1, and use NULs only as separators.
 bool looks_like_utf16le_text(std::span<const std::uint8_t> bytes) noexcept {
   if (bytes.size() < 4 || bytes.size() % 2 != 0) {
     return false;
@@ -245,7 +252,7 @@ std::string normalize_windows_path(std::string_view path, std::string_view syste
   }
   std::string out;
   out.reserve(s.size());
-  // Collapse runs of separators: "c:\\windows\\\\x" and "c:\\windows\\x" name the same file.
+  // Collapse runs of separators: "c:\windows\\x" and "c:\windows\x" name the same file.
   for (char c : s) {
     if (c == '\\' && !out.empty() && out.back() == '\\') {
       continue;

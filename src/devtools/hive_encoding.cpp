@@ -49,9 +49,12 @@ std::uint32_t next_code_point(std::string_view s, std::size_t& i) {
 }
 
 int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -106,7 +109,8 @@ std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes) {
   std::string out;
   for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) {
     std::uint32_t cp = bytes[i] | (static_cast<std::uint32_t>(bytes[i + 1]) << 8U);
-    if (cp == 0) break;
+    if (cp == 0)
+      break;
     if (cp >= 0xD800U && cp < 0xDC00U && i + 3 < bytes.size()) {
       const std::uint32_t lo = bytes[i + 2] | (static_cast<std::uint32_t>(bytes[i + 3]) << 8U);
       if (lo >= 0xDC00U && lo < 0xE000U) {
@@ -138,13 +142,17 @@ std::string utf16le_to_utf8(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> le32_bytes(std::uint32_t v) {
-  return {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8U),
-          static_cast<std::uint8_t>(v >> 16U), static_cast<std::uint8_t>(v >> 24U)};
+  return {static_cast<std::uint8_t>(v),
+          static_cast<std::uint8_t>(v >> 8U),
+          static_cast<std::uint8_t>(v >> 16U),
+          static_cast<std::uint8_t>(v >> 24U)};
 }
 
 std::vector<std::uint8_t> be32_bytes(std::uint32_t v) {
-  return {static_cast<std::uint8_t>(v >> 24U), static_cast<std::uint8_t>(v >> 16U),
-          static_cast<std::uint8_t>(v >> 8U), static_cast<std::uint8_t>(v)};
+  return {static_cast<std::uint8_t>(v >> 24U),
+          static_cast<std::uint8_t>(v >> 16U),
+          static_cast<std::uint8_t>(v >> 8U),
+          static_cast<std::uint8_t>(v)};
 }
 
 std::vector<std::uint8_t> le64_bytes(std::uint64_t v) {
@@ -158,7 +166,8 @@ std::vector<std::uint8_t> le64_bytes(std::uint64_t v) {
 std::string upcase_ascii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c >= 'a' && c <= 'z')
+      c = static_cast<char>(c - 'a' + 'A');
   }
   return out;
 }
@@ -173,12 +182,14 @@ std::uint32_t lh_hash(std::string_view name) {
 
 std::optional<std::uint64_t> parse_filetime_iso8601(std::string_view text) {
   // Fixed layout "YYYY-MM-DDTHH:MM:SS" then ".fffffff" (optional, 1-7 digits) then "Z".
-  if (text.size() < 20 || text.back() != 'Z') return std::nullopt;
+  if (text.size() < 20 || text.back() != 'Z')
+    return std::nullopt;
   auto num = [&](std::size_t pos, std::size_t len) -> std::optional<unsigned> {
     unsigned v = 0;
     for (std::size_t k = pos; k < pos + len; ++k) {
       const int d = hex_digit(text[k]);
-      if (d < 0 || d > 9) return std::nullopt;
+      if (d < 0 || d > 9)
+        return std::nullopt;
       v = v * 10 + static_cast<unsigned>(d);
     }
     return v;
@@ -188,7 +199,8 @@ std::optional<std::uint64_t> parse_filetime_iso8601(std::string_view text) {
   }
   const auto year = num(0, 4), month = num(5, 2), day = num(8, 2);
   const auto hour = num(11, 2), minute = num(14, 2), second = num(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+  if (!year || !month || !day || !hour || !minute || !second)
+    return std::nullopt;
   if (*year < 1601 || *month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 ||
       *minute > 59 || *second > 60) {
     return std::nullopt;
@@ -196,11 +208,14 @@ std::optional<std::uint64_t> parse_filetime_iso8601(std::string_view text) {
   std::uint64_t fraction = 0;
   const std::string_view rest = text.substr(19, text.size() - 20);
   if (!rest.empty()) {
-    if (rest[0] != '.' || rest.size() < 2 || rest.size() > 8) return std::nullopt;
+    if (rest[0] != '.' || rest.size() < 2 || rest.size() > 8)
+      return std::nullopt;
     const auto digits = num(20, rest.size() - 1);
-    if (!digits) return std::nullopt;
+    if (!digits)
+      return std::nullopt;
     fraction = *digits;
-    for (std::size_t k = rest.size() - 1; k < 7; ++k) fraction *= 10;
+    for (std::size_t k = rest.size() - 1; k < 7; ++k)
+      fraction *= 10;
   }
   const std::int64_t days = days_from_civil(*year, *month, *day);
   const std::int64_t unix_seconds = days * 86400 + *hour * 3600 + *minute * 60 + *second;
@@ -230,9 +245,15 @@ std::string format_filetime_iso8601(std::uint64_t filetime) {
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
   std::array<char, 40> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%07lluZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                static_cast<long long>((secs / 60) % 60), static_cast<long long>(secs % 60),
+  std::snprintf(buf.data(),
+                buf.size(),
+                "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%07lluZ",
+                static_cast<long long>(y),
+                m,
+                d,
+                static_cast<long long>(secs / 3600),
+                static_cast<long long>((secs / 60) % 60),
+                static_cast<long long>(secs % 60),
                 fraction);
   return buf.data();
 }
@@ -253,11 +274,13 @@ std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view text) {
   int high = -1;
   for (const char c : text) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':' || c == ',') {
-      if (high >= 0) return std::nullopt;  // a separator inside a byte pair
+      if (high >= 0)
+        return std::nullopt;  // a separator inside a byte pair
       continue;
     }
     const int d = hex_digit(c);
-    if (d < 0) return std::nullopt;
+    if (d < 0)
+      return std::nullopt;
     if (high < 0) {
       high = d;
     } else {
@@ -265,7 +288,8 @@ std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view text) {
       high = -1;
     }
   }
-  if (high >= 0) return std::nullopt;
+  if (high >= 0)
+    return std::nullopt;
   return out;
 }
 

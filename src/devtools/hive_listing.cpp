@@ -1,11 +1,11 @@
 // Normalized hive listing (see hive_listing.hpp); the Python dump scripts mirror these rules.
 #include "hive_listing.hpp"
 
+#include "hive_encoding.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
-
-#include "hive_encoding.hpp"
 
 namespace smssaudit::devtools {
 
@@ -26,8 +26,11 @@ std::string escape(std::string_view s) {
   return out;
 }
 
-void list_key(const KeySpec& key, const std::string& path, const HiveSpec& spec,
-              const ListingOptions& options, std::vector<std::string>& out) {
+void list_key(const KeySpec& key,
+              const std::string& path,
+              const HiveSpec& spec,
+              const ListingOptions& options,
+              std::vector<std::string>& out) {
   out.push_back("K\t" + escape(path));
   if (options.timestamps) {
     out.push_back("T\t" + escape(path) + "\t" +
@@ -51,12 +54,14 @@ std::string value_repr(std::uint32_t type, std::span<const std::uint8_t> data) {
   const std::string size = std::to_string(data.size()) + ":";
   if ((type == kRegDword && data.size() == 4) || (type == kRegQword && data.size() == 8)) {
     std::uint64_t v = 0;
-    for (std::size_t k = data.size(); k-- > 0;) v = (v << 8U) | data[k];
+    for (std::size_t k = data.size(); k-- > 0;)
+      v = (v << 8U) | data[k];
     return size + std::to_string(v);
   }
   if (type == kRegDwordBigEndian && data.size() == 4) {
     std::uint64_t v = 0;
-    for (const std::uint8_t b : data) v = (v << 8U) | b;
+    for (const std::uint8_t b : data)
+      v = (v << 8U) | b;
     return size + std::to_string(v);
   }
   if (type == kRegSz || type == kRegExpandSz) {

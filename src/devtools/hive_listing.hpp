@@ -1,12 +1,12 @@
 // Normalized, sorted text listing of a hive tree: the common ground of the reader cross-checks.
 #pragma once
 
+#include "hive_spec.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
-
-#include "hive_spec.hpp"
 
 namespace smssaudit::devtools {
 

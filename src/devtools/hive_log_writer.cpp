@@ -8,7 +8,8 @@ namespace smssaudit::devtools {
 namespace {
 
 void put_le32(std::vector<std::uint8_t>& b, std::size_t off, std::uint32_t v) {
-  for (unsigned k = 0; k < 4; ++k) b[off + k] = static_cast<std::uint8_t>(v >> (8U * k));
+  for (unsigned k = 0; k < 4; ++k)
+    b[off + k] = static_cast<std::uint8_t>(v >> (8U * k));
 }
 
 std::uint32_t get_le32(std::span<const std::uint8_t> b, std::size_t off) {

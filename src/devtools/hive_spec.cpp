@@ -1,12 +1,12 @@
 // HiveSpec helpers: registry type names and case-insensitive lookups.
 #include "hive_spec.hpp"
 
+#include "hive_encoding.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <utility>
-
-#include "hive_encoding.hpp"
 
 namespace smssaudit::devtools {
 
@@ -30,8 +30,9 @@ constexpr std::array<std::pair<std::uint32_t, std::string_view>, 12> kTypeNames 
 template <typename Vec>
 auto find_ci(Vec& items, std::string_view name) -> decltype(&items.front()) {
   const std::string wanted = upcase_ascii(name);
-  const auto it = std::find_if(items.begin(), items.end(),
-                               [&](const auto& item) { return upcase_ascii(item.name) == wanted; });
+  const auto it = std::find_if(items.begin(), items.end(), [&](const auto& item) {
+    return upcase_ascii(item.name) == wanted;
+  });
   return it == items.end() ? nullptr : &*it;
 }
 
@@ -39,7 +40,8 @@ auto find_ci(Vec& items, std::string_view name) -> decltype(&items.front()) {
 
 std::string reg_type_name(std::uint32_t type) {
   for (const auto& [value, name] : kTypeNames) {
-    if (value == type) return std::string(name);
+    if (value == type)
+      return std::string(name);
   }
   std::array<char, 16> buf{};
   std::snprintf(buf.data(), buf.size(), "0x%x", type);
@@ -48,18 +50,23 @@ std::string reg_type_name(std::uint32_t type) {
 
 std::optional<std::uint32_t> reg_type_from_name(std::string_view name) {
   for (const auto& [value, type_name] : kTypeNames) {
-    if (type_name == name) return value;
+    if (type_name == name)
+      return value;
   }
   return std::nullopt;
 }
 
-KeySpec* KeySpec::find_subkey(std::string_view child_name) { return find_ci(subkeys, child_name); }
+KeySpec* KeySpec::find_subkey(std::string_view child_name) {
+  return find_ci(subkeys, child_name);
+}
 
 const KeySpec* KeySpec::find_subkey(std::string_view child_name) const {
   return find_ci(subkeys, child_name);
 }
 
-ValueSpec* KeySpec::find_value(std::string_view value_name) { return find_ci(values, value_name); }
+ValueSpec* KeySpec::find_value(std::string_view value_name) {
+  return find_ci(values, value_name);
+}
 
 const ValueSpec* KeySpec::find_value(std::string_view value_name) const {
   return find_ci(values, value_name);

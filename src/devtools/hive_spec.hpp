@@ -41,7 +41,7 @@ struct ValueSpec {
 /// One key and its subtree. Order of `values` and `subkeys` does not matter: the writer sorts
 /// lists the way Windows does (formats.md §10 "Sorting").
 struct KeySpec {
-  std::string name;                          ///< ASCII, no '\'; stored with KEY_COMP_NAME
+  std::string name;                           ///< ASCII, no '\'; stored with KEY_COMP_NAME
   std::optional<std::uint64_t> last_written;  ///< FILETIME; unset = HiveSpec::last_written
   std::optional<std::string> class_name;      ///< ASCII; stored UTF-16LE in its own cell
   std::vector<ValueSpec> values;

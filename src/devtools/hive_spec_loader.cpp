@@ -1,6 +1,8 @@
 // Fixture spec loader: strict YAML -> HiveSpec, applying base, copies, keys, late copies, delete.
 #include "hive_spec_loader.hpp"
 
+#include "hive_encoding.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -11,8 +13,6 @@
 #include <set>
 #include <sstream>
 
-#include "hive_encoding.hpp"
-
 namespace smssaudit::devtools {
 
 namespace fs = std::filesystem;
@@ -22,13 +22,23 @@ namespace {
 constexpr std::string_view kLastWrittenKey = "_last_written";
 constexpr std::string_view kClassKey = "_class";
 
-constexpr std::array<std::string_view, 13> kTopLevelKeys = {
-    "description", "hive_file", "embedded_name", "root",   "sequence",         "minor_version",
-    "last_written", "base",     "logs",          "keys",   "delete",           "copy_control_set",
-    "expect"};
+constexpr std::array<std::string_view, 13> kTopLevelKeys = {"description",
+                                                            "hive_file",
+                                                            "embedded_name",
+                                                            "root",
+                                                            "sequence",
+                                                            "minor_version",
+                                                            "last_written",
+                                                            "base",
+                                                            "logs",
+                                                            "keys",
+                                                            "delete",
+                                                            "copy_control_set",
+                                                            "expect"};
 
 std::string location(const std::string& file, int line, int column) {
-  if (line <= 0) return file;
+  if (line <= 0)
+    return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
@@ -38,12 +48,14 @@ bool printable_ascii(std::string_view s) {
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> parts;
-  if (path.empty() || path == "\\") return parts;  // the root key
+  if (path.empty() || path == "\\")
+    return parts;  // the root key
   std::size_t start = 0;
   while (true) {
     const std::size_t end = path.find('\\', start);
     parts.emplace_back(path.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) break;
+    if (end == std::string_view::npos)
+      break;
     start = end + 1;
   }
   return parts;
@@ -66,10 +78,12 @@ class SpecFile {
     } catch (const YAML::Exception& e) {
       throw SpecError(name(), e.mark.line + 1, e.mark.column + 1, e.msg);
     }
-    if (!doc.IsMap()) fail(doc, "a spec must be a YAML mapping");
+    if (!doc.IsMap())
+      fail(doc, "a spec must be a YAML mapping");
     for (const auto& entry : doc) {
       const auto key = entry.first.as<std::string>();
-      if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end()) fail(entry.first, "unknown top-level key '" + key + "'");
+      if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end())
+        fail(entry.first, "unknown top-level key '" + key + "'");
     }
 
     Loaded out;
@@ -78,7 +92,8 @@ class SpecFile {
       out.spec.description.clear();
     }
     FixtureSpec& spec = out.spec;
-    if (const auto n = doc["description"]) spec.description = scalar(n, "description");
+    if (const auto n = doc["description"])
+      spec.description = scalar(n, "description");
     if (const auto n = doc["hive_file"]) {
       spec.hive_file = scalar(n, "hive_file");
       if (spec.hive_file.empty() || spec.hive_file.find_first_of("/\\") != std::string::npos ||
@@ -95,7 +110,8 @@ class SpecFile {
       check_key_name(n, spec.hive.root.name);
     }
     if (const auto n = doc["sequence"]) {
-      if (!n.IsSequence() || n.size() != 2) fail(n, "sequence must be [primary, secondary]");
+      if (!n.IsSequence() || n.size() != 2)
+        fail(n, "sequence must be [primary, secondary]");
       spec.hive.primary_sequence = u32_of(n[0]);
       spec.hive.secondary_sequence = u32_of(n[1]);
     }
@@ -105,22 +121,29 @@ class SpecFile {
         fail(n, "minor_version must be 3 or 5");
       }
     }
-    if (const auto n = doc["last_written"]) spec.hive.last_written = filetime_of(n);
-    if (const auto n = doc["logs"]) spec.logs = logs_of(n);
+    if (const auto n = doc["last_written"])
+      spec.hive.last_written = filetime_of(n);
+    if (const auto n = doc["logs"])
+      spec.logs = logs_of(n);
     // Order matters and is documented in fixtures/hives/README.md: copies, keys, copies marked
     // after_keys, delete. A plain copy starts ControlSet002 from the base's ControlSet001 so that
     // `keys` can make the two diverge; an after_keys copy mirrors a set this spec just wrote;
     // deleting last lets a spec remove something from one control set only.
-    if (const auto n = doc["copy_control_set"]) apply_copies(n, spec.hive.root, false);
-    if (const auto n = doc["keys"]) apply_keys(n, spec.hive.root);
-    if (const auto n = doc["copy_control_set"]) apply_copies(n, spec.hive.root, true);
-    if (const auto n = doc["delete"]) apply_deletes(n, spec.hive.root);
+    if (const auto n = doc["copy_control_set"])
+      apply_copies(n, spec.hive.root, false);
+    if (const auto n = doc["keys"])
+      apply_keys(n, spec.hive.root);
+    if (const auto n = doc["copy_control_set"])
+      apply_copies(n, spec.hive.root, true);
+    if (const auto n = doc["delete"])
+      apply_deletes(n, spec.hive.root);
     return out;
   }
 
   Loaded load_file() {
     std::ifstream in(path_, std::ios::binary);
-    if (!in) throw SpecError(name(), 0, 0, "cannot read the spec file");
+    if (!in)
+      throw SpecError(name(), 0, 0, "cannot read the spec file");
     std::ostringstream text;
     text << in.rdbuf();
     return load_text(text.str());
@@ -142,7 +165,8 @@ class SpecFile {
     if (std::find(chain_.begin(), chain_.end(), id) != chain_.end()) {
       fail(node, "base cycle: '" + base.string() + "' is already being loaded");
     }
-    if (!fs::exists(base)) fail(node, "base spec '" + base.string() + "' does not exist");
+    if (!fs::exists(base))
+      fail(node, "base spec '" + base.string() + "' does not exist");
     chain_.push_back(id);
     Loaded loaded = SpecFile(base, chain_).load_file();
     chain_.pop_back();
@@ -150,7 +174,8 @@ class SpecFile {
   }
 
   std::string scalar(const YAML::Node& node, std::string_view what) const {
-    if (!node.IsScalar()) fail(node, std::string(what) + " must be a scalar");
+    if (!node.IsScalar())
+      fail(node, std::string(what) + " must be a scalar");
     return node.Scalar();
   }
 
@@ -170,7 +195,8 @@ class SpecFile {
       base = 16;
       t.remove_prefix(2);
     }
-    if (t.empty()) return std::nullopt;
+    if (t.empty())
+      return std::nullopt;
     long double v = 0;
     for (const char c : t) {
       unsigned d = 0;
@@ -189,12 +215,17 @@ class SpecFile {
   }
 
   // An integer in [min, max]; negatives are stored two's complement (DaylightBias -60).
-  std::uint64_t integer_of(const YAML::Node& node, long double min, long double max,
+  std::uint64_t integer_of(const YAML::Node& node,
+                           long double min,
+                           long double max,
                            unsigned bits) const {
-    if (!node.IsScalar() || is_quoted(node)) fail(node, "expected an integer");
+    if (!node.IsScalar() || is_quoted(node))
+      fail(node, "expected an integer");
     const auto v = integer_text(node.Scalar());
-    if (!v) fail(node, "expected an integer, got '" + node.Scalar() + "'");
-    if (*v < min || *v > max) fail(node, "integer '" + node.Scalar() + "' out of range");
+    if (!v)
+      fail(node, "expected an integer, got '" + node.Scalar() + "'");
+    if (*v < min || *v > max)
+      fail(node, "integer '" + node.Scalar() + "' out of range");
     if (*v < 0) {
       const auto magnitude = static_cast<std::uint64_t>(-*v);
       const std::uint64_t mask = bits == 64 ? ~0ULL : ((1ULL << bits) - 1);
@@ -208,17 +239,20 @@ class SpecFile {
   }
 
   std::uint64_t filetime_of(const YAML::Node& node) const {
-    if (!node.IsScalar()) fail(node, "a time must be ISO-8601 UTC or a FILETIME integer");
+    if (!node.IsScalar())
+      fail(node, "a time must be ISO-8601 UTC or a FILETIME integer");
     if (!is_quoted(node) && integer_text(node.Scalar())) {
       return integer_of(node, 0, 18446744073709551615.0L, 64);
     }
     const auto ft = parse_filetime_iso8601(node.Scalar());
-    if (!ft) fail(node, "bad time '" + node.Scalar() + "' (want 2021-03-04T10:11:12.1234567Z)");
+    if (!ft)
+      fail(node, "bad time '" + node.Scalar() + "' (want 2021-03-04T10:11:12.1234567Z)");
     return *ft;
   }
 
   std::vector<LogSpec> logs_of(const YAML::Node& node) const {
-    if (!node.IsSequence()) fail(node, "logs must be a list such as [LOG1, LOG2]");
+    if (!node.IsSequence())
+      fail(node, "logs must be a list such as [LOG1, LOG2]");
     std::vector<LogSpec> logs;
     for (const auto& item : node) {
       const std::string suffix = scalar(item, "a log");
@@ -243,7 +277,8 @@ class SpecFile {
       check_key_name(node, part);
       KeySpec* child = key->find_subkey(part);
       if (child == nullptr) {
-        if (!create) return nullptr;
+        if (!create)
+          return nullptr;
         key->subkeys.push_back(KeySpec::named(part));
         child = &key->subkeys.back();
       }
@@ -255,31 +290,38 @@ class SpecFile {
   // Applies the copies whose after_keys flag equals `after_keys`.
   void apply_copies(const YAML::Node& node, KeySpec& root, bool after_keys) const {
     if (node.IsSequence()) {
-      for (const auto& item : node) apply_copies(item, root, after_keys);
+      for (const auto& item : node)
+        apply_copies(item, root, after_keys);
       return;
     }
-    if (!node.IsMap()) fail(node, "copy_control_set must be {from: X, to: Y} or a list of them");
+    if (!node.IsMap())
+      fail(node, "copy_control_set must be {from: X, to: Y} or a list of them");
     for (const auto& entry : node) {
       const auto k = entry.first.as<std::string>();
       if (k != "from" && k != "to" && k != "after_keys") {
         fail(entry.first, "unknown key '" + k + "' in copy_control_set");
       }
     }
-    if (!node["from"] || !node["to"]) fail(node, "copy_control_set needs both 'from' and 'to'");
+    if (!node["from"] || !node["to"])
+      fail(node, "copy_control_set needs both 'from' and 'to'");
     bool late = false;
     if (const auto flag = node["after_keys"]) {
       const std::string text = scalar(flag, "after_keys");
-      if (text != "true" && text != "false") fail(flag, "after_keys must be true or false");
+      if (text != "true" && text != "false")
+        fail(flag, "after_keys must be true or false");
       late = text == "true";
     }
-    if (late != after_keys) return;
+    if (late != after_keys)
+      return;
     const std::string from = scalar(node["from"], "from");
     const std::string to = scalar(node["to"], "to");
     const KeySpec* source = walk(node["from"], root, from, false);
-    if (source == nullptr) fail(node["from"], "cannot copy '" + from + "': no such key");
+    if (source == nullptr)
+      fail(node["from"], "cannot copy '" + from + "': no such key");
     KeySpec copy = *source;
     const auto to_parts = split_path(to);
-    if (to_parts.empty()) fail(node["to"], "cannot copy onto the root key");
+    if (to_parts.empty())
+      fail(node["to"], "cannot copy onto the root key");
     copy.name = to_parts.back();
     std::string parent_path;
     for (std::size_t k = 0; k + 1 < to_parts.size(); ++k) {
@@ -295,13 +337,16 @@ class SpecFile {
   }
 
   void apply_keys(const YAML::Node& node, KeySpec& root) const {
-    if (!node.IsMap()) fail(node, "keys must map key paths to value maps");
+    if (!node.IsMap())
+      fail(node, "keys must map key paths to value maps");
     for (const auto& entry : node) {
       const std::string path = scalar(entry.first, "a key path");
       KeySpec* key = walk(entry.first, root, path, true);
       const YAML::Node& values = entry.second;
-      if (values.IsNull()) continue;  // a key without values
-      if (!values.IsMap()) fail(values, "key '" + path + "' must map value names to values");
+      if (values.IsNull())
+        continue;  // a key without values
+      if (!values.IsMap())
+        fail(values, "key '" + path + "' must map value names to values");
       std::set<std::string> seen;
       for (const auto& v : values) {
         const std::string name = scalar(v.first, "a value name");
@@ -311,7 +356,8 @@ class SpecFile {
         }
         if (name == kClassKey) {
           key->class_name = scalar(v.second, "_class");
-          if (!printable_ascii(*key->class_name)) fail(v.second, "_class must be printable ASCII");
+          if (!printable_ascii(*key->class_name))
+            fail(v.second, "_class must be printable ASCII");
           continue;
         }
         ValueSpec value = value_of(v.first, v.second);
@@ -329,30 +375,37 @@ class SpecFile {
   }
 
   void apply_deletes(const YAML::Node& node, KeySpec& root) const {
-    if (!node.IsSequence()) fail(node, "delete must be a list");
+    if (!node.IsSequence())
+      fail(node, "delete must be a list");
     for (const auto& item : node) {
       if (item.IsScalar()) {
         const auto parts = split_path(item.Scalar());
-        if (parts.empty()) fail(item, "cannot delete the root key");
+        if (parts.empty())
+          fail(item, "cannot delete the root key");
         std::string parent_path;
         for (std::size_t k = 0; k + 1 < parts.size(); ++k) {
           parent_path += (k == 0 ? "" : "\\") + parts[k];
         }
         KeySpec* parent = walk(item, root, parent_path, false);
         const KeySpec* victim = parent ? parent->find_subkey(parts.back()) : nullptr;
-        if (victim == nullptr) fail(item, "cannot delete '" + item.Scalar() + "': no such key");
+        if (victim == nullptr)
+          fail(item, "cannot delete '" + item.Scalar() + "': no such key");
         std::erase_if(parent->subkeys, [&](const KeySpec& k) { return &k == victim; });
         continue;
       }
-      if (!item.IsMap()) fail(item, "a delete entry is a key path or {key: PATH, value: NAME}");
+      if (!item.IsMap())
+        fail(item, "a delete entry is a key path or {key: PATH, value: NAME}");
       for (const auto& entry : item) {
         const auto k = entry.first.as<std::string>();
-        if (k != "key" && k != "value") fail(entry.first, "unknown key '" + k + "' in delete");
+        if (k != "key" && k != "value")
+          fail(entry.first, "unknown key '" + k + "' in delete");
       }
-      if (!item["key"] || !item["value"]) fail(item, "a value delete needs 'key' and 'value'");
+      if (!item["key"] || !item["value"])
+        fail(item, "a value delete needs 'key' and 'value'");
       const std::string path = scalar(item["key"], "key");
       std::string value_name = scalar(item["value"], "value");
-      if (value_name == "@") value_name.clear();
+      if (value_name == "@")
+        value_name.clear();
       KeySpec* key = walk(item["key"], root, path, false);
       const ValueSpec* victim = key ? key->find_value(value_name) : nullptr;
       if (victim == nullptr) {
@@ -363,9 +416,11 @@ class SpecFile {
   }
 
   std::vector<std::string> strings_of(const YAML::Node& node) const {
-    if (!node.IsSequence()) fail(node, "expected a list of strings");
+    if (!node.IsSequence())
+      fail(node, "expected a list of strings");
     std::vector<std::string> out;
-    for (const auto& item : node) out.push_back(scalar(item, "a list item"));
+    for (const auto& item : node)
+      out.push_back(scalar(item, "a list item"));
     return out;
   }
 
@@ -380,23 +435,27 @@ class SpecFile {
   // REG_BINARY-style data: a hex string, or {utf16: [...]} (multi-string bytes) or {utf16: 'x'}.
   std::vector<std::uint8_t> binary_of(const YAML::Node& node) const {
     if (node.IsMap()) {
-      if (node.size() != 1 || !node["utf16"]) fail(node, "binary data map must be {utf16: ...}");
+      if (node.size() != 1 || !node["utf16"])
+        fail(node, "binary data map must be {utf16: ...}");
       const YAML::Node text = node["utf16"];
       return text_bytes(text, text.IsSequence());
     }
     const auto bytes = parse_hex(scalar(node, "hex data"));
-    if (!bytes) fail(node, "bad hex data '" + node.Scalar() + "'");
+    if (!bytes)
+      fail(node, "bad hex data '" + node.Scalar() + "'");
     return *bytes;
   }
 
   ValueSpec value_of(const YAML::Node& name_node, const YAML::Node& node) const {
     ValueSpec v;
     v.name = name_node.Scalar();
-    if (v.name == "@") v.name.clear();  // the default value
+    if (v.name == "@")
+      v.name.clear();  // the default value
     if (v.name.size() > 16383 || !printable_ascii(v.name)) {
       fail(name_node, "value name '" + v.name + "' must be printable ASCII");
     }
-    if (node.IsNull()) fail(node, "value '" + v.name + "' has no data");
+    if (node.IsNull())
+      fail(node, "value '" + v.name + "' has no data");
     if (node.IsSequence()) {  // shorthand: list -> REG_MULTI_SZ
       v.type = kRegMultiSz;
       v.data = text_bytes(node, true);
@@ -405,8 +464,8 @@ class SpecFile {
     if (node.IsScalar()) {  // shorthand: plain integer -> REG_DWORD, anything else -> REG_SZ
       if (!is_quoted(node) && integer_text(node.Scalar())) {
         v.type = kRegDword;
-        v.data = le32_bytes(static_cast<std::uint32_t>(integer_of(node, -2147483648.0L,
-                                                                  4294967295.0L, 32)));
+        v.data = le32_bytes(
+            static_cast<std::uint32_t>(integer_of(node, -2147483648.0L, 4294967295.0L, 32)));
       } else {
         v.type = kRegSz;
         v.data = text_bytes(node, false);
@@ -420,7 +479,8 @@ class SpecFile {
       }
     }
     const YAML::Node type = node["type"];
-    if (!type) fail(node, "value '" + v.name + "' needs a type");
+    if (!type)
+      fail(node, "value '" + v.name + "' needs a type");
     const std::string type_text = scalar(type, "type");
     if (const auto named = reg_type_from_name(type_text)) {
       v.type = *named;
@@ -431,15 +491,18 @@ class SpecFile {
     }
     const YAML::Node data = node["data"];
     const YAML::Node hex = node["hex"];
-    if (data && hex) fail(node, "give either data or hex, not both");
+    if (data && hex)
+      fail(node, "give either data or hex, not both");
     if (hex) {
       const auto bytes = parse_hex(scalar(hex, "hex"));
-      if (!bytes) fail(hex, "bad hex data '" + hex.Scalar() + "'");
+      if (!bytes)
+        fail(hex, "bad hex data '" + hex.Scalar() + "'");
       v.data = *bytes;
       return v;
     }
     if (!data) {
-      if (v.type != kRegNone) fail(node, "value '" + v.name + "' needs data or hex");
+      if (v.type != kRegNone)
+        fail(node, "value '" + v.name + "' needs data or hex");
       return v;
     }
     switch (v.type) {
@@ -459,8 +522,7 @@ class SpecFile {
             static_cast<std::uint32_t>(integer_of(data, -2147483648.0L, 4294967295.0L, 32)));
         break;
       case kRegQword:
-        v.data = le64_bytes(
-            integer_of(data, -9223372036854775808.0L, 18446744073709551615.0L, 64));
+        v.data = le64_bytes(integer_of(data, -9223372036854775808.0L, 18446744073709551615.0L, 64));
         break;
       default:
         v.data = binary_of(data);
@@ -475,7 +537,8 @@ class SpecFile {
 
 FixtureSpec finish(SpecFile::Loaded loaded) {
   // Windows writes the hive's own file name at +48 ("SYSTEM" in the corpus primaries).
-  if (!loaded.embedded_name_set) loaded.spec.hive.embedded_name = loaded.spec.hive_file;
+  if (!loaded.embedded_name_set)
+    loaded.spec.hive.embedded_name = loaded.spec.hive_file;
   return std::move(loaded.spec);
 }
 

@@ -1,14 +1,14 @@
 // Loads a fixture spec (fixtures/hives/*.yaml, documented in fixtures/hives/README.md).
 #pragma once
 
+#include "hive_log_writer.hpp"
+#include "hive_spec.hpp"
+
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "hive_log_writer.hpp"
-#include "hive_spec.hpp"
 
 namespace smssaudit::devtools {
 

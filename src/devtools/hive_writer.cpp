@@ -1,11 +1,11 @@
 // REGF writer: lays out cells in 8-aligned, exactly tiled bins and fills nk/vk/sk/lh/ri/db records.
 #include "hive_writer.hpp"
 
+#include "hive_encoding.hpp"
+
 #include <algorithm>
 #include <array>
 #include <string>
-
-#include "hive_encoding.hpp"
 
 namespace smssaudit::devtools {
 
@@ -22,23 +22,28 @@ constexpr std::size_t kVkFixedSize = 20;
 constexpr std::size_t kMaxKeyName = 255;
 constexpr std::size_t kMaxValueName = 16383;
 
-constexpr std::size_t align_up(std::size_t v, std::size_t a) { return (v + a - 1) / a * a; }
+constexpr std::size_t align_up(std::size_t v, std::size_t a) {
+  return (v + a - 1) / a * a;
+}
 
 std::uint32_t u32(std::size_t v) {
-  if (v > 0xFFFFFFFFULL) throw HiveWriteError("hive larger than 4 GiB");
+  if (v > 0xFFFFFFFFULL)
+    throw HiveWriteError("hive larger than 4 GiB");
   return static_cast<std::uint32_t>(v);
 }
 
 // The minimal self-relative descriptor of formats.md §10 "sk": owner BUILTIN\Administrators,
 // group SYSTEM, a DACL granting KEY_ALL_ACCESS to Everyone. 76 bytes.
 constexpr std::array<std::uint8_t, 76> kSecurityDescriptor = {
-    0x01, 0x00, 0x04, 0x80,                          // revision 1, control SELF_RELATIVE|DACL_PRESENT
-    20, 0, 0, 0, 36, 0, 0, 0, 0, 0, 0, 0, 48, 0, 0, 0,  // owner, group, sacl (none), dacl
-    0x01, 0x02, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 0x02, 0, 0,  // S-1-5-32-544
-    0x01, 0x01, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0,                   // S-1-5-18
-    0x02, 0x00, 28, 0, 1, 0, 0, 0,                               // ACL rev 2, size 28, 1 ACE
-    0x00, 0x00, 20, 0, 0x3F, 0x00, 0x0F, 0x00,                   // ALLOWED, mask 0x000F003F
-    0x01, 0x01, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,                    // S-1-1-0
+    0x01, 0x00, 0x04, 0x80,  // revision 1, control SELF_RELATIVE|DACL_PRESENT
+    20,   0,    0,    0,    36,   0,    0,    0,    0,  0, 0, 0,
+    48,   0,    0,    0,  // owner, group, sacl (none), dacl
+    0x01, 0x02, 0,    0,    0,    0,    0,    5,    32, 0, 0, 0,
+    0x20, 0x02, 0,    0,                                          // S-1-5-32-544
+    0x01, 0x01, 0,    0,    0,    0,    0,    5,    18, 0, 0, 0,  // S-1-5-18
+    0x02, 0x00, 28,   0,    1,    0,    0,    0,                  // ACL rev 2, size 28, 1 ACE
+    0x00, 0x00, 20,   0,    0x3F, 0x00, 0x0F, 0x00,               // ALLOWED, mask 0x000F003F
+    0x01, 0x01, 0,    0,    0,    0,    0,    1,    0,  0, 0, 0,  // S-1-1-0
 };
 
 // Hands out cells inside bins. Offsets are relative to the hive-bins data (file offset 4096), as
@@ -74,7 +79,8 @@ class CellArena {
 
   void put_bytes(std::uint32_t cell, std::size_t at, std::span<const std::uint8_t> bytes) {
     const std::size_t start = cell + 4 + at;
-    if (start + bytes.size() > bins_.size()) throw HiveWriteError("cell overflow (writer bug)");
+    if (start + bytes.size() > bins_.size())
+      throw HiveWriteError("cell overflow (writer bug)");
     std::copy(bytes.begin(), bytes.end(), bins_.begin() + static_cast<std::ptrdiff_t>(start));
   }
 
@@ -92,7 +98,8 @@ class CellArena {
 
  private:
   void put32(std::size_t abs, std::uint32_t v) {
-    for (unsigned k = 0; k < 4; ++k) bins_.at(abs + k) = static_cast<std::uint8_t>(v >> (8U * k));
+    for (unsigned k = 0; k < 4; ++k)
+      bins_.at(abs + k) = static_cast<std::uint8_t>(v >> (8U * k));
   }
 
   void open_bin(std::size_t cell_size) {
@@ -120,7 +127,8 @@ class CellArena {
   // the rest of the bin becomes one free cell (positive size). Sizes are multiples of 8, so the
   // remainder is 0 or at least 8.
   void close_bin() {
-    if (bins_.empty() || cursor_ == bin_end_) return;
+    if (bins_.empty() || cursor_ == bin_end_)
+      return;
     put32(cursor_, u32(bin_end_ - cursor_));
     cursor_ = bin_end_;
   }
@@ -139,7 +147,8 @@ template <typename T>
 std::vector<const T*> sorted_by_upcase(const std::vector<T>& items) {
   std::vector<const T*> out;
   out.reserve(items.size());
-  for (const auto& item : items) out.push_back(&item);
+  for (const auto& item : items)
+    out.push_back(&item);
   std::stable_sort(out.begin(), out.end(), [](const T* a, const T* b) {
     return upcase_ascii(a->name) < upcase_ascii(b->name);
   });
@@ -178,7 +187,8 @@ void validate_key(const KeySpec& key, const std::string& path, bool is_root) {
 
 std::size_t count_keys(const KeySpec& key) {
   std::size_t n = 1;
-  for (const auto& child : key.subkeys) n += count_keys(child);
+  for (const auto& child : key.subkeys)
+    n += count_keys(child);
   return n;
 }
 
@@ -241,7 +251,8 @@ class HiveLayout {
   // 16,344 bytes and so sits in a 16,352-byte cell (formats.md §10 "db").
   std::uint32_t emit_big_data(const std::vector<std::uint8_t>& data) {
     const std::size_t segments = (data.size() + kBigDataSegment - 1) / kBigDataSegment;
-    if (segments > 0xFFFF) throw HiveWriteError("value data too large for a db cell");
+    if (segments > 0xFFFF)
+      throw HiveWriteError("value data too large for a db cell");
     const std::uint32_t db = arena_.alloc(8);
     const std::uint32_t list = arena_.alloc(4 * segments);
     for (std::size_t k = 0; k < segments; ++k) {
@@ -273,7 +284,8 @@ class HiveLayout {
   // concatenation of the leaves stays sorted because `children` is sorted.
   std::uint32_t emit_subkey_list(
       const std::vector<std::pair<std::uint32_t, const KeySpec*>>& children) {
-    if (children.size() <= kMaxLeafEntries) return emit_lh(children);
+    if (children.size() <= kMaxLeafEntries)
+      return emit_lh(children);
     const std::size_t leaves = (children.size() + kMaxLeafEntries - 1) / kMaxLeafEntries;
     const std::size_t per_leaf = (children.size() + leaves - 1) / leaves;
     std::vector<std::uint32_t> leaf_cells;
@@ -284,7 +296,8 @@ class HiveLayout {
     const std::uint32_t ri = arena_.alloc(4 + 4 * leaf_cells.size());
     arena_.put_ascii(ri, 0, "ri");
     arena_.put16(ri, 2, static_cast<std::uint16_t>(leaf_cells.size()));
-    for (std::size_t k = 0; k < leaf_cells.size(); ++k) arena_.put32(ri, 4 + 4 * k, leaf_cells[k]);
+    for (std::size_t k = 0; k < leaf_cells.size(); ++k)
+      arena_.put32(ri, 4 + 4 * k, leaf_cells[k]);
     return ri;
   }
 
@@ -311,7 +324,8 @@ class HiveLayout {
         max_value_data = std::max(max_value_data, v->data.size());
       }
       value_list = arena_.alloc(4 * vks.size());
-      for (std::size_t k = 0; k < vks.size(); ++k) arena_.put32(value_list, 4 * k, vks[k]);
+      for (std::size_t k = 0; k < vks.size(); ++k)
+        arena_.put32(value_list, 4 * k, vks[k]);
     }
 
     std::uint32_t subkey_list = kNone;
@@ -361,21 +375,25 @@ class HiveLayout {
 };
 
 void put_le32(std::vector<std::uint8_t>& b, std::size_t off, std::uint32_t v) {
-  for (unsigned k = 0; k < 4; ++k) b[off + k] = static_cast<std::uint8_t>(v >> (8U * k));
+  for (unsigned k = 0; k < 4; ++k)
+    b[off + k] = static_cast<std::uint8_t>(v >> (8U * k));
 }
 
 }  // namespace
 
 std::uint32_t regf_checksum(std::span<const std::uint8_t> block) {
-  if (block.size() < 508) throw HiveWriteError("base block shorter than 508 bytes");
+  if (block.size() < 508)
+    throw HiveWriteError("base block shorter than 508 bytes");
   std::uint32_t sum = 0;
   for (std::size_t off = 0; off < 508; off += 4) {
     sum ^= block[off] | (static_cast<std::uint32_t>(block[off + 1]) << 8U) |
            (static_cast<std::uint32_t>(block[off + 2]) << 16U) |
            (static_cast<std::uint32_t>(block[off + 3]) << 24U);
   }
-  if (sum == 0xFFFFFFFFU) return 0xFFFFFFFEU;
-  if (sum == 0) return 1;
+  if (sum == 0xFFFFFFFFU)
+    return 0xFFFFFFFEU;
+  if (sum == 0)
+    return 1;
   return sum;
 }
 
@@ -384,7 +402,8 @@ std::vector<std::uint8_t> write_hive(const HiveSpec& spec) {
     throw HiveWriteError("minor version must be 3..6, got " + std::to_string(spec.minor_version));
   }
   validate_key(spec.root, spec.root.name, true);
-  if (spec.root.name.empty()) throw HiveWriteError("root key name must not be empty");
+  if (spec.root.name.empty())
+    throw HiveWriteError("root key name must not be empty");
 
   CellArena arena(spec.last_written);
   const std::uint32_t root = HiveLayout(spec, arena).emit();

@@ -1,13 +1,13 @@
 // Writes small, valid REGF hives from a HiveSpec (formats.md §9-11); used only to build fixtures.
 #pragma once
 
+#include "hive_spec.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <vector>
-
-#include "hive_spec.hpp"
 
 namespace smssaudit::devtools {
 

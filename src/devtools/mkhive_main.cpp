@@ -1,4 +1,11 @@
-// smssaudit-mkhive: builds a fixture hive (and its logs) from a YAML spec; see fixtures/hives/README.md.
+// smssaudit-mkhive: builds a fixture hive (and its logs) from a YAML spec; see
+// fixtures/hives/README.md.
+#include "hive_listing.hpp"
+#include "hive_log_writer.hpp"
+#include "hive_spec_loader.hpp"
+#include "hive_writer.hpp"
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -6,11 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "hive_listing.hpp"
-#include "hive_log_writer.hpp"
-#include "hive_spec_loader.hpp"
-#include "hive_writer.hpp"
 
 namespace fs = std::filesystem;
 namespace dt = smssaudit::devtools;
@@ -48,7 +50,8 @@ Options parse_args(const std::vector<std::string_view>& args) {
   for (std::size_t k = 0; k < args.size(); ++k) {
     const std::string_view a = args[k];
     auto next = [&]() -> std::string {
-      if (k + 1 >= args.size()) throw UsageError{std::string(a) + " needs an argument"};
+      if (k + 1 >= args.size())
+        throw UsageError{std::string(a) + " needs an argument"};
       return std::string(args[++k]);
     };
     if (a == "--spec") {
@@ -78,7 +81,8 @@ Options parse_args(const std::vector<std::string_view>& args) {
 
 bool write_file(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   return static_cast<bool>(out);
 }
 
@@ -93,8 +97,20 @@ int build(const Options& o) {
   for (const auto& log : spec.logs) {
     outputs.emplace_back(dir / (spec.hive_file + "." + log.suffix), dt::write_log(hive, log));
   }
+  // Log files the spec does not ask for would be stale leftovers of an earlier spec version and
+  // would make a "no logs" fixture look like it has logs, so --force removes them too.
+  std::vector<fs::path> stale;
+  for (const char* suffix : {"LOG", "LOG1", "LOG2"}) {
+    const fs::path log = dir / (spec.hive_file + "." + suffix);
+    const bool wanted = std::any_of(
+        outputs.begin(), outputs.end(), [&](const auto& output) { return output.first == log; });
+    if (!wanted)
+      stale.push_back(log);
+  }
   if (!o.force) {
-    for (const auto& [path, bytes] : outputs) {
+    for (const auto& [path, bytes] : outputs)
+      stale.push_back(path);
+    for (const auto& path : stale) {
       if (fs::exists(path)) {
         std::cerr << "smssaudit-mkhive: " << path.string()
                   << " exists (use --force to overwrite)\n";
@@ -108,6 +124,8 @@ int build(const Options& o) {
     std::cerr << "smssaudit-mkhive: cannot create " << dir.string() << ": " << ec.message() << "\n";
     return kExitIo;
   }
+  for (const auto& path : stale)
+    fs::remove(path);  // throws filesystem_error on failure
   for (const auto& [path, bytes] : outputs) {
     if (!write_file(path, bytes)) {
       std::cerr << "smssaudit-mkhive: cannot write " << path.string() << "\n";

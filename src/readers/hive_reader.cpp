@@ -32,7 +32,7 @@ std::string hex32(std::uint32_t v) {
   return buf.data();
 }
 
-// Key paths inside the hive use "\\" like regedit, so diagnostics can be pasted into tools.
+// Key paths use backslashes as regedit shows them, so diagnostics can be pasted into tools.
 std::string join_path(std::string_view a, std::string_view b) {
   if (a.empty()) {
     return std::string(b);
@@ -354,7 +354,8 @@ std::vector<facts::HiveLogFile> find_hive_logs(const std::string& hive_path) {
       log.path = hive.has_parent_path() ? (hive.parent_path() / name).string() : name;
       const auto size = fs::file_size(it->path(), sec);
       log.size = sec ? 0 : static_cast<std::uint64_t>(size);
-      // A log's first sector is a base-block copy (type 1/2 old, 6 new format, registry.md 4.3/4.4).
+      // A log's first sector is a base-block copy (type 1/2 old, 6 new format,
+      // registry.md 4.3/4.4).
       if (log.size >= 512) {
         if (auto bb = read_base_block(log.path)) {
           log.base = std::move(bb).value();

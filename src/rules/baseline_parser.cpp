@@ -1,14 +1,14 @@
 // Baseline and verdict-threshold files: the other two kinds of catalogue data. Baselines hold
 // allowlists the analyses compare against, so their regexes are compiled here once to reject a
 // bad pattern at load time rather than silently never allowing anything.
+#include "parsers.hpp"
+#include "smssaudit/core/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <string_view>
-
-#include "parsers.hpp"
-#include "smssaudit/core/text.hpp"
 
 namespace smssaudit::rules::detail {
 namespace {
@@ -167,8 +167,10 @@ std::optional<facts::Baseline> parse_baseline(const YAML::Node& root, bool site,
       b.execute_allow.emplace(std::move(slot), std::move(*patterns));
     }
   }
-  read_pair(m, "known_dlls", "expected", "optional", b.known_dlls_expected, b.known_dlls_optional, p);
-  read_pair(m, "subsystems", "required", "optional", b.subsystems_required, b.subsystems_optional, p);
+  read_pair(
+      m, "known_dlls", "expected", "optional", b.known_dlls_expected, b.known_dlls_optional, p);
+  read_pair(
+      m, "subsystems", "required", "optional", b.subsystems_required, b.subsystems_optional, p);
   b.dll_directory = list_of(m, "dll_directory", p);
   b.dll_directory32 = list_of(m, "dll_directory32", p);
   b.csrss_server_dlls = list_of(m, "csrss_server_dlls", p);

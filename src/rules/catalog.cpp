@@ -2,22 +2,21 @@
 // collected (hayabusa) so `smssaudit rules validate DIR` shows the whole list in one run.
 #include "smssaudit/rules/catalog.hpp"
 
-#include <fmt/format.h>
-
-#include <boost/filesystem.hpp>
-
-#include <algorithm>
-#include <fstream>
-#include <map>
-#include <optional>
-#include <sstream>
-
 #include "parsers.hpp"
 #include "smssaudit/core/error.hpp"
 #include "smssaudit/core/text.hpp"
 #include "smssaudit/evidence/evidence.hpp"
 #include "smssaudit/rules/embedded.hpp"
 #include "strict_yaml.hpp"
+
+#include <boost/filesystem.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
 
 namespace smssaudit::rules {
 namespace {
@@ -47,8 +46,14 @@ std::optional<YAML::Node> load_document(const SourceFile& file, Problems& p) {
     p.at_line(e.mark.line + 1, fmt::format("YAML error: {}", e.msg));
     return std::nullopt;
   }
+  // A stray "---" at the end of a file yields an empty document: it says nothing, so drop it
+  // rather than call the file a multi-document one.
+  docs.erase(
+      std::remove_if(docs.begin(), docs.end(), [](const YAML::Node& d) { return d.IsNull(); }),
+      docs.end());
   if (docs.empty()) {
-    p.at_line(0, "empty file: expected a rule (id:), a baseline (baseline:) or verdict: thresholds");
+    p.at_line(0,
+              "empty file: expected a rule (id:), a baseline (baseline:) or verdict: thresholds");
     return std::nullopt;
   }
   if (docs.size() > 1) {
@@ -137,10 +142,10 @@ void parse_file(const SourceFile& file, ParsedSet& set, std::vector<std::string>
         }
         auto [it, inserted] = set.baselines.try_emplace(baseline->id, *baseline);
         if (!inserted) {
-          p.at_line(top_key_line(*root, "baseline"),
-                    fmt::format("duplicate baseline '{}' (also defined in {})",
-                                baseline->id,
-                                it->second.source));
+          p.at_line(
+              top_key_line(*root, "baseline"),
+              fmt::format(
+                  "duplicate baseline '{}' (also defined in {})", baseline->id, it->second.source));
         }
         return;
       }
@@ -247,7 +252,8 @@ std::vector<SourceFile> read_sources(const std::string& dir) {
   std::vector<fs::path> paths;
   try {
     if (!fs::is_directory(dir)) {
-      throw FatalError(2, fmt::format("rules directory '{}' does not exist or is not a directory", dir));
+      throw FatalError(
+          2, fmt::format("rules directory '{}' does not exist or is not a directory", dir));
     }
     for (fs::recursive_directory_iterator it(dir), end; it != end; ++it) {
       if (!fs::is_regular_file(it->status())) {
@@ -312,21 +318,15 @@ std::vector<std::string> check_examples(const Catalog& catalog) {
     for (std::size_t i = 0; i < rule.match_examples.size(); ++i) {
       const Example& ex = rule.match_examples[i];
       if (!rule.matches(ex.fact)) {
-        failures.push_back(fmt::format("{}:{}: {} example {} (match) did not match",
-                                       rule.source,
-                                       ex.line,
-                                       rule.id,
-                                       i + 1));
+        failures.push_back(fmt::format(
+            "{}:{}: {} example {} (match) did not match", rule.source, ex.line, rule.id, i + 1));
       }
     }
     for (std::size_t i = 0; i < rule.no_match_examples.size(); ++i) {
       const Example& ex = rule.no_match_examples[i];
       if (rule.matches(ex.fact)) {
-        failures.push_back(fmt::format("{}:{}: {} example {} (no_match) matched",
-                                       rule.source,
-                                       ex.line,
-                                       rule.id,
-                                       i + 1));
+        failures.push_back(fmt::format(
+            "{}:{}: {} example {} (no_match) matched", rule.source, ex.line, rule.id, i + 1));
       }
     }
   }

@@ -36,6 +36,7 @@ std::vector<Finding> evaluate(const std::vector<Rule>& rules,
     std::string identity;  // fact identity: final tie-break, so equal-looking findings still
                            // come out in one order whatever order the facts arrived in
   };
+
   std::vector<Keyed> out;
   std::set<std::pair<std::string, std::string>> seen;  // (rule id, fact identity)
   std::vector<std::optional<std::string>> identities(facts.size());

@@ -3,15 +3,15 @@
 // so a half-valid rule never reaches the engine.
 #pragma once
 
-#include <optional>
-#include <string>
-
-#include <yaml-cpp/yaml.h>
-
 #include "smssaudit/facts/baseline.hpp"
 #include "smssaudit/rules/catalog.hpp"
 #include "smssaudit/rules/rule.hpp"
 #include "strict_yaml.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
 
 namespace smssaudit::rules::detail {
 

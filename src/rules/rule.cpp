@@ -2,11 +2,11 @@
 // regex when the loader compiled one: rules are compiled once, facts are many.
 #include "smssaudit/rules/rule.hpp"
 
-#include <algorithm>
-#include <string_view>
-
 #include "message_template.hpp"
 #include "smssaudit/core/text.hpp"
+
+#include <algorithm>
+#include <string_view>
 
 namespace smssaudit::rules {
 namespace {
@@ -59,7 +59,8 @@ bool string_op(const std::string& subject, const std::string& operand, const Con
   }
   switch (c.op) {
     case Op::kContains:
-      return c.icase ? text::icontains(subject, operand) : subject.find(operand) != std::string::npos;
+      return c.icase ? text::icontains(subject, operand)
+                     : subject.find(operand) != std::string::npos;
     case Op::kStartsWith:
       return c.icase ? text::istarts_with(subject, operand)
                      : std::string_view(subject).starts_with(operand);
@@ -109,8 +110,7 @@ bool evaluate_leaf(const Condition& c, const facts::Fact& fact) {
   if (is_missing(v)) {
     // Absence satisfies only the negative operators: "not equal to X" is true of nothing at all,
     // which is what lets a rule say "image is not the allowed one" and still fire when it is gone.
-    return c.op == Op::kMissing || c.op == Op::kNe || c.op == Op::kNotIn ||
-           c.op == Op::kNotMatches;
+    return c.op == Op::kMissing || c.op == Op::kNe || c.op == Op::kNotIn || c.op == Op::kNotMatches;
   }
   const FieldValue* operand = c.values.empty() ? nullptr : &c.values.front();
   const auto* subject = std::get_if<std::string>(v);
@@ -220,13 +220,11 @@ const char* to_string(Op op) noexcept {
 bool Condition::evaluate(const facts::Fact& fact) const {
   switch (kind) {
     case Kind::kAll:
-      return std::all_of(children.begin(), children.end(), [&](const Condition& c) {
-        return c.evaluate(fact);
-      });
+      return std::all_of(
+          children.begin(), children.end(), [&](const Condition& c) { return c.evaluate(fact); });
     case Kind::kAny:
-      return std::any_of(children.begin(), children.end(), [&](const Condition& c) {
-        return c.evaluate(fact);
-      });
+      return std::any_of(
+          children.begin(), children.end(), [&](const Condition& c) { return c.evaluate(fact); });
     case Kind::kNot:
       // A malformed `not` (the loader never builds one) fires nothing rather than everything.
       return children.size() == 1 && !children.front().evaluate(fact);

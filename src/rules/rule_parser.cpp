@@ -1,14 +1,14 @@
 // Rule files: YAML to a compiled Rule, checked against the fact schema (style.md 2.4). Every
 // check reports and carries on, so one pass over a rule names all of its problems.
+#include "message_template.hpp"
+#include "parsers.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <utility>
 #include <string_view>
-
-#include "message_template.hpp"
-#include "parsers.hpp"
+#include <utility>
 
 namespace smssaudit::rules::detail {
 namespace {
@@ -50,8 +50,7 @@ std::string op_names() {
 }
 
 bool all_digits(std::string_view s) {
-  return !s.empty() &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // ^[A-Z]+-[0-9]{3}$ without a regex: the id is also a file-name prefix, so no lower case.
@@ -330,7 +329,8 @@ std::vector<Example> parse_examples(const YAML::Node& list,
       const facts::FieldSpec* spec = kind->field(e.key);
       if (spec == nullptr) {
         p.at(e.key_node,
-             fmt::format("{} example field '{}' is not a field of kind '{}'", which, e.key, kind_name));
+             fmt::format(
+                 "{} example field '{}' is not a field of kind '{}'", which, e.key, kind_name));
         continue;
       }
       if (auto v = read_typed(e.value, spec->type, e.key, p)) {
@@ -371,13 +371,15 @@ std::optional<Rule> parse_rule(const YAML::Node& root, Problems& p) {
     if (auto id = read_string(*n, "id", p)) {
       rule.id = *id;
       if (!valid_rule_id(*id)) {
-        p.at(*n, fmt::format("bad rule id '{}': expected upper-case letters, '-', three digits "
-                             "(e.g. SMSS-001)",
-                             *id));
+        p.at(*n,
+             fmt::format("bad rule id '{}': expected upper-case letters, '-', three digits "
+                         "(e.g. SMSS-001)",
+                         *id));
       }
     }
   }
-  for (auto [key, target] : {std::pair{"title", &rule.title}, std::pair{"message", &rule.message}}) {
+  for (auto [key, target] :
+       {std::pair{"title", &rule.title}, std::pair{"message", &rule.message}}) {
     if (const YAML::Node* n = m.require(key)) {
       if (auto s = read_string(*n, key, p)) {
         *target = *s;
@@ -392,8 +394,7 @@ std::optional<Rule> parse_rule(const YAML::Node& root, Problems& p) {
   }
   if (const YAML::Node* n = m.require("severity")) {
     if (auto s = read_string(*n, "severity", p); s && !parse_level(*s, rule.severity)) {
-      p.at(*n,
-           fmt::format("bad severity '{}' (expected info, low, medium, high or critical)", *s));
+      p.at(*n, fmt::format("bad severity '{}' (expected info, low, medium, high or critical)", *s));
     }
   }
   if (const YAML::Node* n = m.require("score")) {
@@ -451,10 +452,10 @@ std::optional<Rule> parse_rule(const YAML::Node& root, Problems& p) {
         if (list != nullptr) {
           *target = parse_examples(*list, which, kind, rule.applies_to, p);
         }
-        if (target->empty()) {
-          // Examples are the rule's unit test: a rule that cannot show both sides is untested.
-          p.at_line(ex.key_line(which),
-                    fmt::format("rule needs at least one '{}' example", which));
+        // Examples are the rule's unit test: a rule that cannot show both sides is untested. (A
+        // list that is not a list was already reported by parse_examples.)
+        if (target->empty() && (list == nullptr || list->IsSequence())) {
+          p.at_line(ex.key_line(which), fmt::format("rule needs at least one '{}' example", which));
         }
       }
     }

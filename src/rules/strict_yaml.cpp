@@ -83,21 +83,18 @@ MapReader::MapReader(const YAML::Node& node,
     }
     const std::string key = key_node.Scalar();
     if (check_keys && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      problems_.at(key_node,
-                   fmt::format("unknown key '{}' in {} (allowed: {})",
-                               key,
-                               what_,
-                               allowed_list(allowed)));
+      problems_.at(
+          key_node,
+          fmt::format("unknown key '{}' in {} (allowed: {})", key, what_, allowed_list(allowed)));
       continue;
     }
     auto dup = std::find_if(
         entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == key; });
     if (dup != entries_.end()) {
-      problems_.at(key_node,
-                   fmt::format("duplicate key '{}' in {} (first at line {})",
-                               key,
-                               what_,
-                               line_of(dup->key_node)));
+      problems_.at(
+          key_node,
+          fmt::format(
+              "duplicate key '{}' in {} (first at line {})", key, what_, line_of(dup->key_node)));
       continue;
     }
     entries_.push_back(Entry{key, key_node, kv.second});

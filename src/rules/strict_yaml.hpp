@@ -4,6 +4,11 @@
 // into a shared list so that one run shows every problem at once (hayabusa), each as file:line.
 #pragma once
 
+#include "smssaudit/facts/fact.hpp"
+#include "smssaudit/facts/schema.hpp"
+
+#include <yaml-cpp/yaml.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -15,11 +20,6 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
-#include "smssaudit/facts/fact.hpp"
-#include "smssaudit/facts/schema.hpp"
-
 namespace smssaudit::rules::detail {
 
 /// 1-based line of a node, 0 when yaml-cpp has no mark for it.
@@ -28,7 +28,8 @@ int line_of(const YAML::Node& node) noexcept;
 /// Collects "path:line: message" problems for one file into a list shared by the whole load.
 class Problems {
  public:
-  Problems(std::string path, std::vector<std::string>& sink) : path_(std::move(path)), sink_(sink) {}
+  Problems(std::string path, std::vector<std::string>& sink)
+      : path_(std::move(path)), sink_(sink) {}
 
   void at_line(int line, std::string_view message);
 

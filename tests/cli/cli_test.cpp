@@ -87,7 +87,7 @@ TEST_CASE("The same scan renders byte-identical JSON twice", "[cli]") {
   CHECK(a.out == b.out);
 }
 
-TEST_CASE("--fail-on turns a finding at or above the level into exit code 1", "[cli]") {
+TEST_CASE("Exit code is 1 when a finding reaches the --fail-on level", "[cli]") {
   CHECK(run_cli({"scan", fixture("bootexecute_extra"), "--format", "json", "--fail-on", "high"})
             .exit_code == 1);
   CHECK(run_cli({"scan", fixture("bootexecute_extra"), "--format", "json", "--fail-on",
@@ -160,7 +160,7 @@ TEST_CASE("Text output names the verdict and each finding with its evidence", "[
   CHECK(colored.out.find("\x1b[") != std::string::npos);
 }
 
-TEST_CASE("--baseline adds a site allowlist and --rules overrides a built-in rule", "[cli]") {
+TEST_CASE("A site baseline allows an entry and a rules folder overrides a built-in rule", "[cli]") {
   auto base = source_path("fixtures/baselines/site_av_boot_scanner.yaml");
   auto without = run_cli({"scan", fixture("bootexecute_site_allowed"), "--format", "json"});
   auto with = run_cli(

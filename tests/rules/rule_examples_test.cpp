@@ -1,10 +1,10 @@
 // The built-in catalogue (rules/, embedded at build time) must load cleanly, and every rule's
 // examples are its unit test: each `match` must fire, each `no_match` must not (style.md 2.4).
-#include <algorithm>
-#include <string>
-
 #include "smssaudit/rules/catalog.hpp"
 #include "support/catch.hpp"
+
+#include <algorithm>
+#include <string>
 
 namespace {
 
@@ -41,9 +41,8 @@ TEST_CASE("every built-in rule's examples behave as labelled", "[rules]") {
 
 TEST_CASE("the built-in catalogue holds the verdict thresholds of rules/verdict.yaml", "[rules]") {
   const auto sources = builtin_sources();
-  const bool has_verdict = std::any_of(sources.begin(), sources.end(), [](const auto& f) {
-    return f.path == "rules/verdict.yaml";
-  });
+  const bool has_verdict = std::any_of(
+      sources.begin(), sources.end(), [](const auto& f) { return f.path == "rules/verdict.yaml"; });
   REQUIRE(has_verdict);
   const CatalogLoad load = load_catalog(sources, {});
   REQUIRE(load.ok());

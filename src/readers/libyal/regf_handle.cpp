@@ -27,6 +27,7 @@ constexpr std::size_t kTrailBufferSize = 4096;
 // Upper bound for a name (nk +72 / vk +2 store a u16 byte count, so 32 Ki UTF-16 units).
 constexpr std::size_t kMaxNameUnits = 65536;
 
+// Every libregf failure maps to kHiveLibrary with libregf's first message line as detail.
 template <typename T>
 Result<T> lib_fail(const RegfError& err, const std::string& context, RegfTrailLog* log) {
   return Unexpected{err.to_error(ErrorCode::kHiveLibrary, context, log)};
@@ -53,6 +54,7 @@ Result<std::string> read_utf16_string(SizeFn size_fn,
   if (units > kMaxNameUnits) {
     return fail(ErrorCode::kHiveStructure, context, "name length out of range");
   }
+  // Fill call: libregf writes `units` code units including the terminating NUL.
   std::vector<std::uint16_t> buf(units, 0);
   {
     RegfError err;
@@ -60,6 +62,7 @@ Result<std::string> read_utf16_string(SizeFn size_fn,
       return lib_fail<std::string>(err, context, log);
     }
   }
+  // Re-serialise as UTF-16LE bytes so the one decoder in core/text handles every string.
   std::vector<std::uint8_t> bytes;
   bytes.reserve(buf.size() * 2);
   for (std::uint16_t u : buf) {
@@ -153,6 +156,7 @@ void RegfFileFree::operator()(RawHandle* h) const noexcept {
   libregf_file_free(&h, nullptr);
 }
 
+// Keys and values are independent allocations; freeing them never touches the file.
 void RegfKeyFree::operator()(RawHandle* h) const noexcept {
   libregf_key_free(&h, nullptr);
 }
@@ -183,6 +187,7 @@ Result<BfioHandle> BfioHandle::open_file(const std::string& path, RegfTrailLog* 
     libbfio_handle_free(&raw, nullptr);
     return fail(ErrorCode::kIo, path, msg);
   };
+  // A file-backed handle; libregf opens it read-only through libbfio_handle_open.
   if (libbfio_file_initialize(&raw, &bfio_err) != 1) {
     return bfio_fail("cannot initialise a libbfio file handle");
   }
@@ -310,6 +315,7 @@ Result<int> RegfKey::subkey_count() const {
   return n;
 }
 
+// Subkeys by index, in stored (upper-case sorted) order, as regedit lists them.
 Result<RegfKey> RegfKey::subkey(int index) const {
   libregf_key_t* raw = nullptr;
   RegfError err;
@@ -335,7 +341,7 @@ Result<std::optional<RegfKey>> RegfKey::subkey_by_name(std::string_view name) co
   return lib_fail<std::optional<RegfKey>>(err, n, log_);
 }
 
-// Relative path below this key, "\\"-separated; same tri-state as subkey_by_name.
+// Relative path below this key, backslash-separated; same tri-state as subkey_by_name.
 Result<std::optional<RegfKey>> RegfKey::subkey_by_path(std::string_view path) const {
   libregf_key_t* raw = nullptr;
   RegfError err;
@@ -361,6 +367,7 @@ Result<int> RegfKey::value_count() const {
   return n;
 }
 
+// Values by index, in stored order (the order of the value-list cell, not sorted).
 Result<RegfValue> RegfKey::value(int index) const {
   libregf_value_t* raw = nullptr;
   RegfError err;
@@ -462,6 +469,7 @@ Result<std::vector<std::uint8_t>> RegfValue::data(std::size_t cap, std::size_t& 
   return buf;
 }
 
+// A value is flagged when its data cell (or a db segment) could not be read in full.
 Result<bool> RegfValue::is_corrupted() const {
   RegfError err;
   const int rc = libregf_value_is_corrupted(h_.get(), err.out());

@@ -1,11 +1,12 @@
 // Tests of the fixture spec loader: value forms, strictness with file:line, base/copy/delete.
+#include "devtools/hive_spec_loader.hpp"
+
+#include "devtools/hive_encoding.hpp"
+#include "support/catch.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <random>
-
-#include "devtools/hive_encoding.hpp"
-#include "devtools/hive_spec_loader.hpp"
-#include "support/catch.hpp"
 
 namespace dt = smssaudit::devtools;
 namespace fs = std::filesystem;
@@ -20,8 +21,10 @@ class TempDir {
     path_ = fs::temp_directory_path() / ("smssaudit-spec-" + std::to_string(rd()));
     fs::create_directories(path_);
   }
+
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
+
   ~TempDir() {
     std::error_code ec;
     fs::remove_all(path_, ec);
@@ -42,7 +45,8 @@ const dt::KeySpec* key_at(const dt::HiveSpec& hive, const std::vector<std::strin
   const dt::KeySpec* k = &hive.root;
   for (const auto& part : path) {
     k = k->find_subkey(part);
-    if (k == nullptr) return nullptr;
+    if (k == nullptr)
+      return nullptr;
   }
   return k;
 }
@@ -172,8 +176,7 @@ TEST_CASE("Spec errors name the file, line and column of the offending node", "[
   CHECK_THAT(e.detail(), Catch::Contains("yesterday"));
 }
 
-TEST_CASE("base, copy_control_set, keys and delete compose in the documented order",
-          "[devtools]") {
+TEST_CASE("base, copy_control_set, keys and delete compose in the documented order", "[devtools]") {
   TempDir dir;
   dir.write("base.yaml", R"(
 root: BASEROOT
@@ -229,8 +232,9 @@ keys:
   REQUIRE(sm2 != nullptr);
   CHECK(sm2->find_value("GlobalFlag") != nullptr);
   // Without after_keys the source does not exist yet when the copy runs.
-  const auto e = spec_error("copy_control_set: {from: ControlSet001, to: ControlSet002}\n"
-                            "keys:\n  'ControlSet001\\X': {}\n");
+  const auto e = spec_error(
+      "copy_control_set: {from: ControlSet001, to: ControlSet002}\n"
+      "keys:\n  'ControlSet001\\X': {}\n");
   CHECK(e.line() == 1);
 }
 

@@ -1,12 +1,13 @@
 // Tests of the fixture hive writer: layout invariants checked by an independent walker.
-#include <numeric>
+#include "devtools/hive_writer.hpp"
 
 #include "devtools/hive_encoding.hpp"
 #include "devtools/hive_listing.hpp"
 #include "devtools/hive_log_writer.hpp"
-#include "devtools/hive_writer.hpp"
 #include "support/catch.hpp"
 #include "unit/devtools/regf_walker.hpp"
+
+#include <numeric>
 
 namespace dt = smssaudit::devtools;
 using smssaudit::testing::walk_regf;
@@ -29,8 +30,10 @@ dt::HiveSpec sample_hive() {
   dt::KeySpec sm = dt::KeySpec::named("Session Manager");
   sm.class_name = "SmClass";
   sm.values.push_back(value("ProtectionMode", dt::kRegDword, dt::le32_bytes(1)));
-  sm.values.push_back(value("BootExecute", dt::kRegMultiSz,
-                            dt::reg_multi_sz_bytes({"autocheck autochk *", "C:\\fixture\\evil.exe"})));
+  sm.values.push_back(
+      value("BootExecute",
+            dt::kRegMultiSz,
+            dt::reg_multi_sz_bytes({"autocheck autochk *", "C:\\fixture\\evil.exe"})));
   sm.values.push_back(value("", dt::kRegSz, dt::reg_sz_bytes("mnmsrvc")));
   sm.values.push_back(value("Q", dt::kRegQword, dt::le64_bytes(0x0102030405060708ULL)));
   sm.values.push_back(value("Blob", dt::kRegBinary, std::vector<std::uint8_t>(1500, 0xAB)));
@@ -48,8 +51,10 @@ dt::HiveSpec sample_hive() {
 }
 
 std::string joined(const std::vector<std::string>& lines) {
-  return std::accumulate(lines.begin(), lines.end(), std::string(),
-                         [](std::string a, const std::string& b) { return a + b + "\n"; });
+  return std::accumulate(
+      lines.begin(), lines.end(), std::string(), [](std::string a, const std::string& b) {
+        return a + b + "\n";
+      });
 }
 
 std::uint32_t le32_at(const std::vector<std::uint8_t>& b, std::size_t at) {
@@ -91,7 +96,8 @@ TEST_CASE("A 40 KiB value is stored in db segments in a 1.5 hive and in one cell
           "[devtools]") {
   dt::HiveSpec hive;
   std::vector<std::uint8_t> big(40 * 1024);
-  for (std::size_t k = 0; k < big.size(); ++k) big[k] = static_cast<std::uint8_t>(k * 7 + k / 251);
+  for (std::size_t k = 0; k < big.size(); ++k)
+    big[k] = static_cast<std::uint8_t>(k * 7 + k / 251);
   hive.root.values.push_back(value("AppCompatCache", dt::kRegBinary, big));
 
   hive.minor_version = 5;
@@ -117,7 +123,8 @@ TEST_CASE("A 40 KiB value is stored in db segments in a 1.5 hive and in one cell
 TEST_CASE("A key with 1,200 subkeys gets an ri index over sorted lh leaves", "[devtools]") {
   dt::HiveSpec hive;
   dt::KeySpec wide = dt::KeySpec::named("Enum");
-  for (int k = 1200; k-- > 0;) wide.subkeys.push_back(dt::KeySpec::named("Dev" + std::to_string(k)));
+  for (int k = 1200; k-- > 0;)
+    wide.subkeys.push_back(dt::KeySpec::named("Dev" + std::to_string(k)));
   hive.root.subkeys.push_back(std::move(wide));
   const auto walked = walk_regf(dt::write_hive(hive));
   INFO(joined(walked.problems));
@@ -137,8 +144,7 @@ TEST_CASE("Unequal sequence numbers are written as given, making a dirty hive", 
   CHECK(walk_regf(bytes).problems.empty());
 }
 
-TEST_CASE("The base-block checksum applies Windows' 0 and 0xFFFFFFFF substitutions",
-          "[devtools]") {
+TEST_CASE("The base-block checksum applies Windows' 0 and 0xFFFFFFFF substitutions", "[devtools]") {
   std::vector<std::uint8_t> block(512, 0);
   CHECK(dt::regf_checksum(block) == 1);
   block[0] = 0xFF;
@@ -179,7 +185,8 @@ TEST_CASE("A long embedded name keeps its last 31 characters", "[devtools]") {
   hive.embedded_name = "\\??\\C:\\Windows\\System32\\config\\SYSTEM";
   const auto bytes = dt::write_hive(hive);
   std::string name;
-  for (std::size_t at = 48; at < 112 && bytes[at] != 0; at += 2) name.push_back(static_cast<char>(bytes[at]));
+  for (std::size_t at = 48; at < 112 && bytes[at] != 0; at += 2)
+    name.push_back(static_cast<char>(bytes[at]));
   CHECK(name == "\\Windows\\System32\\config\\SYSTEM");
   CHECK(name.size() == 31);
 }

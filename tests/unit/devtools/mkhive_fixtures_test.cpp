@@ -1,6 +1,10 @@
 // smssaudit-mkhive end to end: CLI contract, and every generated fixture read back by two
 // independent readers (libregf's regfexport and hivex) against the tree its spec describes.
-#include <sys/wait.h>
+#include "devtools/hive_listing.hpp"
+#include "devtools/hive_spec_loader.hpp"
+#include "support/catch.hpp"
+#include "support/paths.hpp"
+#include "unit/devtools/regf_walker.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -10,12 +14,7 @@
 #include <memory>
 #include <random>
 #include <set>
-
-#include "devtools/hive_listing.hpp"
-#include "devtools/hive_spec_loader.hpp"
-#include "support/catch.hpp"
-#include "support/paths.hpp"
-#include "unit/devtools/regf_walker.hpp"
+#include <sys/wait.h>
 
 namespace dt = smssaudit::devtools;
 namespace fs = std::filesystem;
@@ -36,7 +35,8 @@ struct PipeClose {
 
 std::string quoted(const std::string& s) {
   std::string q = "'";
-  for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  for (const char c : s)
+    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
 
@@ -45,11 +45,13 @@ Run run(const std::string& command, bool merge_stderr = false) {
   Run r;
   const std::string full = command + (merge_stderr ? " 2>&1" : "");
   FILE* raw = popen(full.c_str(), "r");
-  if (raw == nullptr) return r;
+  if (raw == nullptr)
+    return r;
   std::unique_ptr<FILE, PipeClose> pipe(raw);
   std::array<char, 4096> buf{};
   std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe.get())) > 0) r.out.append(buf.data(), n);
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe.get())) > 0)
+    r.out.append(buf.data(), n);
   const int status = pclose(pipe.release());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
@@ -61,7 +63,8 @@ std::vector<std::string> lines_of(const std::string& text) {
   while (start < text.size()) {
     const std::size_t end = text.find('\n', start);
     out.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) break;
+    if (end == std::string::npos)
+      break;
     start = end + 1;
   }
   return out;
@@ -72,13 +75,15 @@ std::string diff(const std::vector<std::string>& expected, const std::vector<std
   const std::multiset<std::string> want(expected.begin(), expected.end());
   const std::multiset<std::string> have(got.begin(), got.end());
   std::vector<std::string> missing, extra;
-  std::set_difference(want.begin(), want.end(), have.begin(), have.end(),
-                      std::back_inserter(missing));
-  std::set_difference(have.begin(), have.end(), want.begin(), want.end(),
-                      std::back_inserter(extra));
+  std::set_difference(
+      want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(missing));
+  std::set_difference(
+      have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(extra));
   std::string out;
-  for (const auto& l : missing) out += "- " + l + "\n";
-  for (const auto& l : extra) out += "+ " + l + "\n";
+  for (const auto& l : missing)
+    out += "- " + l + "\n";
+  for (const auto& l : extra)
+    out += "+ " + l + "\n";
   return out;
 }
 
@@ -94,8 +99,10 @@ class TempDir {
     path_ = fs::temp_directory_path() / ("smssaudit-mkhive-" + std::to_string(rd()));
     fs::create_directories(path_);
   }
+
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
+
   ~TempDir() {
     std::error_code ec;
     fs::remove_all(path_, ec);
@@ -115,7 +122,8 @@ TEST_CASE("Every generated fixture reads back identically through libregf and hi
   REQUIRE(fs::is_directory(root));
   std::vector<fs::path> dirs;
   for (const auto& entry : fs::directory_iterator(root)) {
-    if (entry.is_directory()) dirs.push_back(entry.path());
+    if (entry.is_directory())
+      dirs.push_back(entry.path());
   }
   std::sort(dirs.begin(), dirs.end());
   REQUIRE_FALSE(dirs.empty());
@@ -132,36 +140,48 @@ TEST_CASE("Every generated fixture reads back identically through libregf and hi
     INFO("fixture " << name << " (" << hive.string() << ")");
     REQUIRE(fs::exists(hive));
 
-    // Our own walker: layout invariants the two readers do not enforce (formats.md §11).
-    const auto walked = smssaudit::testing::walk_regf(read_bytes(hive));
-    std::string problems;
-    for (const auto& p : walked.problems) problems += p + "\n";
-    INFO("layout problems:\n" << problems);
-    CHECK(walked.problems.empty());
+    {  // Our own walker: layout invariants the two readers do not enforce (formats.md §11).
+      const auto walked = smssaudit::testing::walk_regf(read_bytes(hive));
+      std::string problems;
+      for (const auto& p : walked.problems)
+        problems += p + "\n";
+      INFO("layout problems:\n" << problems);
+      CHECK(walked.problems.empty());
+    }
 
-    // libregf: keys, values and class names.
-    const Run regf = run(std::string(SMSSAUDIT_PYTHON) + " " +
-                         quoted(source_path("tests/support/regfexport_dump.py")) + " --classes " +
+    {  // libregf: keys, values and class names.
+      const Run regf = run(std::string(SMSSAUDIT_PYTHON) + " " +
+                           quoted(source_path("tests/support/regfexport_dump.py")) + " --classes " +
+                           quoted(hive.string()));
+      REQUIRE(regf.exit_code == 0);
+      const std::string regf_diff =
+          diff(dt::normalized_listing(spec.hive, {false, true}), lines_of(regf.out));
+      INFO("regfexport differs from the spec:\n" << regf_diff);
+      CHECK(regf_diff.empty());
+    }
+
+    {  // hivex: keys, values and key timestamps.
+      const Run hx = run(std::string(SMSSAUDIT_PYTHON) + " " +
+                         quoted(source_path("tests/support/hivex_dump.py")) + " --timestamps " +
                          quoted(hive.string()));
-    REQUIRE(regf.exit_code == 0);
-    const std::string regf_diff =
-        diff(dt::normalized_listing(spec.hive, {false, true}), lines_of(regf.out));
-    INFO("regfexport differs from the spec:\n" << regf_diff);
-    CHECK(regf_diff.empty());
+      REQUIRE(hx.exit_code == 0);
+      const std::string hivex_diff =
+          diff(dt::normalized_listing(spec.hive, {true, false}), lines_of(hx.out));
+      INFO("hivex differs from the spec:\n" << hivex_diff);
+      CHECK(hivex_diff.empty());
+    }
 
-    // hivex: keys, values and key timestamps.
-    const Run hx = run(std::string(SMSSAUDIT_PYTHON) + " " +
-                       quoted(source_path("tests/support/hivex_dump.py")) + " --timestamps " +
-                       quoted(hive.string()));
-    REQUIRE(hx.exit_code == 0);
-    const std::string hivex_diff =
-        diff(dt::normalized_listing(spec.hive, {true, false}), lines_of(hx.out));
-    INFO("hivex differs from the spec:\n" << hivex_diff);
-    CHECK(hivex_diff.empty());
-
-    for (const auto& log : spec.logs) {
-      const auto bytes = read_bytes(dir / (spec.hive_file + "." + log.suffix));
-      CHECK(bytes.size() == 512);
+    // Exactly the logs the spec asks for: a "no logs" fixture must not keep stale ones.
+    for (const char* suffix : {"LOG", "LOG1", "LOG2"}) {
+      const fs::path log = dir / (spec.hive_file + "." + suffix);
+      const bool wanted = std::any_of(spec.logs.begin(),
+                                      spec.logs.end(),
+                                      [&](const dt::LogSpec& l) { return l.suffix == suffix; });
+      INFO("log " << log.string());
+      CHECK(fs::exists(log) == wanted);
+      if (wanted) {
+        CHECK(read_bytes(log).size() == 512);
+      }
     }
     ++checked;
   }
@@ -180,23 +200,24 @@ TEST_CASE("The Windows 10 fixture carries the Session Manager surface of the rea
   CHECK(sm->find_value("PendingFileRenameOperations") == nullptr);
   CHECK(sm->find_subkey("AppCertDlls") == nullptr);
   CHECK(spec.hive.root.find_subkey("ControlSet002") == nullptr);
-  for (const char* sub : {"KnownDLLs", "SubSystems", "Environment", "Memory Management",
-                          "DOS Devices", "kernel"}) {
+  for (const char* sub :
+       {"KnownDLLs", "SubSystems", "Environment", "Memory Management", "DOS Devices", "kernel"}) {
     CHECK(sm->find_subkey(sub) != nullptr);
   }
   CHECK(spec.hive.primary_sequence == spec.hive.secondary_sequence);
   CHECK(spec.logs.size() == 2);
 }
 
-TEST_CASE("mkhive writes the hive and logs, refuses to overwrite without --force, and exits 2 "
-          "on spec errors",
-          "[devtools]") {
+TEST_CASE(
+    "mkhive writes the hive and logs, refuses to overwrite without --force, and exits 2 "
+    "on spec errors",
+    "[devtools]") {
   TempDir tmp;
   const fs::path spec = tmp.path() / "s.yaml";
   std::ofstream(spec) << "hive_file: SYSTEM\nlogs: [LOG1]\nkeys:\n  'A\\B': {V: 1}\n";
   const fs::path out = tmp.path() / "out" / "nested";
-  const std::string base =
-      quoted(mkhive_bin()) + " --spec " + quoted(spec.string()) + " --out-dir " + quoted(out.string());
+  const std::string base = quoted(mkhive_bin()) + " --spec " + quoted(spec.string()) +
+                           " --out-dir " + quoted(out.string());
 
   CHECK(run(base).exit_code == 0);
   CHECK(fs::file_size(out / "SYSTEM") >= 8192);
@@ -206,6 +227,11 @@ TEST_CASE("mkhive writes the hive and logs, refuses to overwrite without --force
   CHECK(again.exit_code != 0);
   CHECK_THAT(again.out, Catch::Contains("--force"));
   CHECK(run(base + " --force").exit_code == 0);
+
+  // A later spec without logs: --force also removes the stale log, so "no logs" stays true.
+  std::ofstream(spec) << "hive_file: SYSTEM\nkeys:\n  'A\\B': {V: 1}\n";
+  CHECK(run(base + " --force").exit_code == 0);
+  CHECK_FALSE(fs::exists(out / "SYSTEM.LOG1"));
 
   std::ofstream(spec) << "keys:\n  A: {V: 1}\nbogus: 1\n";
   const Run bad = run(base + " --force", true);

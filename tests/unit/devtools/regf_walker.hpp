@@ -2,6 +2,8 @@
 // src/devtools: it checks layout invariants while rebuilding the key tree.
 #pragma once
 
+#include "devtools/hive_spec.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -9,8 +11,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include "devtools/hive_spec.hpp"
 
 namespace smssaudit::testing {
 
@@ -44,14 +44,16 @@ class RegfWalker {
       problem("root offset is not an allocated cell");
       return std::move(r_);
     }
-    if (u16(cell(root) + 2) != 0x2C) problem("root nk flags are not 0x2C");
+    if (u16(cell(root) + 2) != 0x2C)
+      problem("root nk flags are not 0x2C");
     read_key(root, 0xFFFFFFFFU, r_.hive.root);
     if (r_.sk_refcount != r_.key_count) {
       problem("sk refcount " + std::to_string(r_.sk_refcount) + " != keys " +
               std::to_string(r_.key_count));
     }
     for (const std::uint32_t off : allocated_) {
-      if (referenced_.count(off) == 0) problem("allocated cell " + hex(off) + " is unreferenced");
+      if (referenced_.count(off) == 0)
+        problem("allocated cell " + hex(off) + " is unreferenced");
     }
     return std::move(r_);
   }
@@ -73,7 +75,8 @@ class RegfWalker {
 
   bool sig(std::size_t at, const char* s) const {
     for (std::size_t k = 0; s[k] != 0; ++k) {
-      if (at + k >= f_.size() || f_[at + k] != static_cast<std::uint8_t>(s[k])) return false;
+      if (at + k >= f_.size() || f_[at + k] != static_cast<std::uint8_t>(s[k]))
+        return false;
     }
     return true;
   }
@@ -81,7 +84,8 @@ class RegfWalker {
   static std::string hex(std::uint32_t v) {
     static constexpr char kDigits[] = "0123456789abcdef";
     std::string s = "0x";
-    for (int shift = 28; shift >= 0; shift -= 4) s.push_back(kDigits[(v >> shift) & 0xFU]);
+    for (int shift = 28; shift >= 0; shift -= 4)
+      s.push_back(kDigits[(v >> shift) & 0xFU]);
     return s;
   }
 
@@ -89,7 +93,8 @@ class RegfWalker {
 
   // File offset of a cell's data (after its size field); records the reference.
   std::size_t cell(std::uint32_t off) {
-    if (allocated_.count(off) == 0) problem("reference to " + hex(off) + ", not an allocated cell");
+    if (allocated_.count(off) == 0)
+      problem("reference to " + hex(off) + ", not an allocated cell");
     referenced_.insert(off);
     return 4096 + off + 4;
   }
@@ -100,15 +105,24 @@ class RegfWalker {
 
   void check_base_block() {
     std::uint32_t x = 0;
-    for (std::size_t at = 0; at < 508; at += 4) x ^= u32(at);
-    if (x == 0xFFFFFFFFU) x = 0xFFFFFFFEU;
-    if (x == 0) x = 1;
-    if (u32(508) != x) problem("base block checksum mismatch");
-    if (u32(20) != 1) problem("major version is not 1");
-    if (u32(28) != 0) problem("file type is not 0 (primary)");
-    if (u32(32) != 1) problem("file format is not 1");
-    if (u32(44) != 1) problem("clustering factor is not 1");
-    if (u32(40) != f_.size() - 4096) problem("hive-bins size != sum of bins (file size - 4096)");
+    for (std::size_t at = 0; at < 508; at += 4)
+      x ^= u32(at);
+    if (x == 0xFFFFFFFFU)
+      x = 0xFFFFFFFEU;
+    if (x == 0)
+      x = 1;
+    if (u32(508) != x)
+      problem("base block checksum mismatch");
+    if (u32(20) != 1)
+      problem("major version is not 1");
+    if (u32(28) != 0)
+      problem("file type is not 0 (primary)");
+    if (u32(32) != 1)
+      problem("file format is not 1");
+    if (u32(44) != 1)
+      problem("clustering factor is not 1");
+    if (u32(40) != f_.size() - 4096)
+      problem("hive-bins size != sum of bins (file size - 4096)");
   }
 
   void walk_bins() {
@@ -122,7 +136,8 @@ class RegfWalker {
         return;
       }
       const std::uint32_t size = u32(bin + 8);
-      if (u32(bin + 4) != pos) problem("hbin own offset wrong at " + hex(static_cast<std::uint32_t>(pos)));
+      if (u32(bin + 4) != pos)
+        problem("hbin own offset wrong at " + hex(static_cast<std::uint32_t>(pos)));
       if (size == 0 || size % 4096 != 0 || pos + size > total) {
         problem("bad hbin size at " + hex(static_cast<std::uint32_t>(pos)));
         return;
@@ -130,16 +145,20 @@ class RegfWalker {
       std::size_t c = pos + 32;
       while (c < pos + size) {
         const auto raw = static_cast<std::int32_t>(u32(4096 + c));
-        const std::size_t len = static_cast<std::size_t>(raw < 0 ? -static_cast<std::int64_t>(raw) : raw);
+        const std::size_t len =
+            static_cast<std::size_t>(raw < 0 ? -static_cast<std::int64_t>(raw) : raw);
         if (len == 0 || len % 8 != 0 || c + len > pos + size) {
           problem("bad cell size at " + hex(static_cast<std::uint32_t>(c)));
           return;
         }
-        if (c % 8 != 0) problem("cell not 8-aligned at " + hex(static_cast<std::uint32_t>(c)));
-        if (raw < 0) allocated_.insert(static_cast<std::uint32_t>(c));
+        if (c % 8 != 0)
+          problem("cell not 8-aligned at " + hex(static_cast<std::uint32_t>(c)));
+        if (raw < 0)
+          allocated_.insert(static_cast<std::uint32_t>(c));
         c += len;
       }
-      if (c != pos + size) problem("cells do not tile bin " + hex(static_cast<std::uint32_t>(pos)));
+      if (c != pos + size)
+        problem("cells do not tile bin " + hex(static_cast<std::uint32_t>(pos)));
       pos += size;
     }
   }
@@ -151,7 +170,8 @@ class RegfWalker {
 
   static std::string upper(std::string s) {
     for (char& c : s) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+      if (c >= 'a' && c <= 'z')
+        c = static_cast<char>(c - 32);
     }
     return s;
   }
@@ -159,12 +179,15 @@ class RegfWalker {
   std::vector<std::uint8_t> read_data(std::uint32_t size_field, std::uint32_t off_field) {
     const std::uint32_t size = size_field & 0x7FFFFFFFU;
     if ((size_field & 0x80000000U) != 0) {
-      if (size > 4) problem("inline data larger than 4 bytes");
+      if (size > 4)
+        problem("inline data larger than 4 bytes");
       std::vector<std::uint8_t> d;
-      for (std::uint32_t k = 0; k < size; ++k) d.push_back(static_cast<std::uint8_t>(off_field >> (8 * k)));
+      for (std::uint32_t k = 0; k < size; ++k)
+        d.push_back(static_cast<std::uint8_t>(off_field >> (8 * k)));
       return d;
     }
-    if (size <= 4) problem("data of <= 4 bytes is not inline");
+    if (size <= 4)
+      problem("data of <= 4 bytes is not inline");
     const std::size_t at = cell(off_field);
     if (size > 16344 && u32(24) >= 4) {
       ++r_.records["db"];
@@ -179,29 +202,36 @@ class RegfWalker {
         const std::uint32_t seg = u32(list + 4U * k);
         const std::size_t seg_at = cell(seg);
         const std::size_t want = std::min<std::size_t>(16344, size - d.size());
-        if (cell_capacity(seg) < want) problem("db segment too small");
-        d.insert(d.end(), f_.begin() + static_cast<std::ptrdiff_t>(seg_at),
+        if (cell_capacity(seg) < want)
+          problem("db segment too small");
+        d.insert(d.end(),
+                 f_.begin() + static_cast<std::ptrdiff_t>(seg_at),
                  f_.begin() + static_cast<std::ptrdiff_t>(seg_at + want));
       }
-      if (d.size() != size) problem("db segments do not add up to the data size");
+      if (d.size() != size)
+        problem("db segments do not add up to the data size");
       return d;
     }
-    if (cell_capacity(off_field) < size) problem("data cell smaller than the data");
+    if (cell_capacity(off_field) < size)
+      problem("data cell smaller than the data");
     return {f_.begin() + static_cast<std::ptrdiff_t>(at),
             f_.begin() + static_cast<std::ptrdiff_t>(at + size)};
   }
 
   // Collects {nk offset, hash} from an lh leaf or an ri of leaves.
-  void read_list(std::uint32_t off, std::vector<std::pair<std::uint32_t, std::uint32_t>>& out,
+  void read_list(std::uint32_t off,
+                 std::vector<std::pair<std::uint32_t, std::uint32_t>>& out,
                  bool allow_ri) {
     const std::size_t at = cell(off);
     const std::uint16_t n = u16(at + 2);
     if (sig(at, "lh")) {
       ++r_.records["lh"];
-      for (std::uint16_t k = 0; k < n; ++k) out.emplace_back(u32(at + 4 + 8U * k), u32(at + 8 + 8U * k));
+      for (std::uint16_t k = 0; k < n; ++k)
+        out.emplace_back(u32(at + 4 + 8U * k), u32(at + 8 + 8U * k));
     } else if (sig(at, "ri") && allow_ri) {
       ++r_.records["ri"];
-      for (std::uint16_t k = 0; k < n; ++k) read_list(u32(at + 4 + 4U * k), out, false);
+      for (std::uint16_t k = 0; k < n; ++k)
+        read_list(u32(at + 4 + 4U * k), out, false);
     } else {
       problem("unexpected subkey list signature at " + hex(off));
     }
@@ -216,16 +246,20 @@ class RegfWalker {
       return;
     }
     const std::uint16_t flags = u16(at + 2);
-    if (parent != 0xFFFFFFFFU && flags != 0x20) problem("non-root nk flags are not 0x20");
-    if (parent != 0xFFFFFFFFU && u32(at + 16) != parent) problem("nk parent offset wrong");
+    if (parent != 0xFFFFFFFFU && flags != 0x20)
+      problem("non-root nk flags are not 0x20");
+    if (parent != 0xFFFFFFFFU && u32(at + 16) != parent)
+      problem("nk parent offset wrong");
     key.last_written = u64(at + 4);
     key.name = ascii(at + 76, u16(at + 72));
     const std::uint32_t sk = u32(at + 44);
     if (sk_ == 0xFFFFFFFFU) {
       sk_ = sk;
       const std::size_t s = cell(sk);
-      if (!sig(s, "sk")) problem("no sk cell");
-      if (u32(s + 4) != sk || u32(s + 8) != sk) problem("lone sk does not link to itself");
+      if (!sig(s, "sk"))
+        problem("no sk cell");
+      if (u32(s + 4) != sk || u32(s + 8) != sk)
+        problem("lone sk does not link to itself");
       r_.sk_refcount = u32(s + 12);
     } else if (sk != sk_) {
       problem("keys do not share one sk");
@@ -233,7 +267,8 @@ class RegfWalker {
     if (u32(at + 48) != 0xFFFFFFFFU) {
       const std::size_t c = cell(u32(at + 48));
       std::string cls;
-      for (std::size_t k = 0; k + 1 < u16(at + 74); k += 2) cls.push_back(static_cast<char>(f_[c + k]));
+      for (std::size_t k = 0; k + 1 < u16(at + 74); k += 2)
+        cls.push_back(static_cast<char>(f_[c + k]));
       key.class_name = cls;
     }
     // Values.
@@ -251,7 +286,8 @@ class RegfWalker {
         devtools::ValueSpec v;
         v.name = ascii(vk + 20, u16(vk + 2));
         v.type = u32(vk + 12);
-        if (!v.name.empty() && (u16(vk + 16) & 1U) == 0) problem("value name not flagged ASCII");
+        if (!v.name.empty() && (u16(vk + 16) & 1U) == 0)
+          problem("value name not flagged ASCII");
         v.data = read_data(u32(vk + 4), u32(vk + 8));
         max_name = std::max<std::uint32_t>(max_name, static_cast<std::uint32_t>(2 * v.name.size()));
         max_data = std::max<std::uint32_t>(max_data, static_cast<std::uint32_t>(v.data.size()));
@@ -260,12 +296,15 @@ class RegfWalker {
     } else if (u32(at + 40) != 0xFFFFFFFFU) {
       problem("no values but a value list offset");
     }
-    if (u32(at + 60) < max_name || u32(at + 64) < max_data) problem("largest value fields too small");
+    if (u32(at + 60) < max_name || u32(at + 64) < max_data)
+      problem("largest value fields too small");
     // Subkeys.
     const std::uint32_t nsub = u32(at + 20);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> children;
-    if (nsub > 0) read_list(u32(at + 28), children, true);
-    if (children.size() != nsub) problem("subkey count != list elements in " + key.name);
+    if (nsub > 0)
+      read_list(u32(at + 28), children, true);
+    if (children.size() != nsub)
+      problem("subkey count != list elements in " + key.name);
     std::uint32_t max_sub = 0;
     std::string previous;
     for (const auto& [child_off, hash] : children) {
@@ -273,14 +312,18 @@ class RegfWalker {
       read_key(child_off, off, child);
       const std::string up = upper(child.name);
       std::uint32_t h = 0;
-      for (const char c : up) h = 37U * h + static_cast<std::uint8_t>(c);
-      if (h != hash) problem("wrong lh hash for " + child.name);
-      if (!previous.empty() && !(previous < up)) problem("subkeys not sorted at " + child.name);
+      for (const char c : up)
+        h = 37U * h + static_cast<std::uint8_t>(c);
+      if (h != hash)
+        problem("wrong lh hash for " + child.name);
+      if (!previous.empty() && !(previous < up))
+        problem("subkeys not sorted at " + child.name);
       previous = up;
       max_sub = std::max<std::uint32_t>(max_sub, static_cast<std::uint32_t>(2 * child.name.size()));
       key.subkeys.push_back(std::move(child));
     }
-    if (u32(at + 52) < max_sub) problem("largest subkey name field too small");
+    if (u32(at + 52) < max_sub)
+      problem("largest subkey name field too small");
   }
 
   std::span<const std::uint8_t> f_;
@@ -290,6 +333,8 @@ class RegfWalker {
   std::uint32_t sk_ = 0xFFFFFFFFU;
 };
 
-inline WalkResult walk_regf(std::span<const std::uint8_t> file) { return RegfWalker(file).walk(); }
+inline WalkResult walk_regf(std::span<const std::uint8_t> file) {
+  return RegfWalker(file).walk();
+}
 
 }  // namespace smssaudit::testing

@@ -1,12 +1,12 @@
 // Findings from rules and facts, and the host verdict (src/rules/engine.cpp).
 #include "smssaudit/rules/engine.hpp"
 
+#include "support/catch.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "support/catch.hpp"
 
 namespace {
 
@@ -132,13 +132,14 @@ TEST_CASE("no findings and no gaps make a clean host with its reason", "[rules]"
   const auto v = smssaudit::rules::compute_verdict({}, {}, VerdictConfig{});
   CHECK(v.level == "clean");
   CHECK(v.score == 0);
-  CHECK(v.reasons == std::vector<std::string>{"no finding at or above medium and score 0 below 20"});
+  CHECK(v.reasons ==
+        std::vector<std::string>{"no finding at or above medium and score 0 below 20"});
 }
 
 TEST_CASE("a coverage gap turns clean into inconclusive and is listed", "[rules]") {
   const std::vector<CoverageGap> gaps = {{"hive.dirty_no_logs", "SYSTEM is dirty and has no logs"}};
-  const auto v =
-      smssaudit::rules::compute_verdict({finding("SMSS-045", Level::kLow, 5)}, gaps, VerdictConfig{});
+  const auto v = smssaudit::rules::compute_verdict(
+      {finding("SMSS-045", Level::kLow, 5)}, gaps, VerdictConfig{});
   CHECK(v.level == "inconclusive");
   CHECK(v.score == 5);
   CHECK(v.reasons == std::vector<std::string>{"no finding at or above medium and score 5 below 20",
@@ -189,13 +190,15 @@ TEST_CASE("thresholds decide suspicious and malicious by score or by severity", 
   CHECK(compute_verdict({finding("A-001", Level::kHigh, 0)}, {}, strict).level == "malicious");
   const auto clean = compute_verdict({finding("A-001", Level::kInfo, 4)}, {}, strict);
   CHECK(clean.level == "clean");
-  CHECK(clean.reasons == std::vector<std::string>{"no finding at or above low and score 4 below 5"});
+  CHECK(clean.reasons ==
+        std::vector<std::string>{"no finding at or above low and score 4 below 5"});
 }
 
 TEST_CASE("reasons name at most five findings, strongest first", "[rules]") {
   std::vector<Finding> findings;
   for (int i = 0; i < 7; ++i) {
-    findings.push_back(finding("R-00" + std::to_string(i), Level::kMedium, i, "m" + std::to_string(i)));
+    findings.push_back(
+        finding("R-00" + std::to_string(i), Level::kMedium, i, "m" + std::to_string(i)));
   }
   findings.push_back(finding("Z-001", Level::kCritical, 1, "worst"));
   const auto v = smssaudit::rules::compute_verdict(findings, {}, VerdictConfig{});

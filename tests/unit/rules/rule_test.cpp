@@ -1,11 +1,12 @@
-// Condition semantics, one operator at a time, on hand-built conditions and facts (src/rules/rule.cpp).
+// Condition semantics, one operator at a time, on hand-built conditions and facts
+// (src/rules/rule.cpp).
 #include "smssaudit/rules/rule.hpp"
+
+#include "support/catch.hpp"
 
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "support/catch.hpp"
 
 namespace {
 
@@ -63,9 +64,13 @@ Fact entry(std::vector<std::pair<std::string, FieldValue>> fields) {
   return f;
 }
 
-FieldValue s(const char* text) { return FieldValue{std::string(text)}; }
+FieldValue s(const char* text) {
+  return FieldValue{std::string(text)};
+}
 
-FieldValue i(std::int64_t value) { return FieldValue{value}; }
+FieldValue i(std::int64_t value) {
+  return FieldValue{value};
+}
 
 }  // namespace
 
@@ -145,7 +150,8 @@ TEST_CASE("path comparison normalises separators, case and SystemRoot on both si
   CHECK(leaf("image", Op::kContains, {s("windows\\system32")}, false, true).evaluate(f));
   CHECK(leaf("image", Op::kIn, {s("x"), s("%windir%/system32/evil.exe")}, true, true).evaluate(f));
   // The regex sees the normalised subject: lower case, backslashes, no doubled separators.
-  CHECK(leaf("image", Op::kMatches, {s("^c:\\\\windows\\\\system32\\\\")}, false, true).evaluate(f));
+  CHECK(
+      leaf("image", Op::kMatches, {s("^c:\\\\windows\\\\system32\\\\")}, false, true).evaluate(f));
 }
 
 TEST_CASE("matches searches anywhere unless the pattern is anchored", "[rules]") {
