@@ -211,13 +211,20 @@ facts::RegKey capture_key(const RegfKey& key,
   facts::RegKey out;
   out.path = relative_path;
   out.status = facts::KeyStatus::kPresent;
-  if (auto corrupt = key.is_corrupted(); corrupt && *corrupt) {
+  // libregf 20201007 sets its corruption flag on every key that has no values (checked on the
+  // corpus: ControlSet001, Services and Configuration Manager of clean hives, and an empty
+  // AppCertDlls key). For such keys the flag says nothing; subkey and value reads below still
+  // report real damage.
+  auto value_count = key.value_count();
+  bool flag_meaningful = !value_count || *value_count > 0;
+  if (auto corrupt = key.is_corrupted(); flag_meaningful && corrupt && *corrupt) {
     sink.add(DiagLevel::kWarning,
              "hive.corrupt",
              source,
              location,
              "libregf flags this key as corrupted: a subkey or value list is inconsistent, so what "
              "was captured may be incomplete");
+    out.error = "libregf flags the key as corrupted; values or subkeys may be missing";
   }
   // The key's last-written time dates the last change to any of its values (nk +4).
   if (auto lw = key.last_written()) {

@@ -123,6 +123,50 @@ bool user_writable(std::string_view raw, std::string_view system_root) {
   return contains_any(folder_form(raw, system_root), kUserWritable);
 }
 
+/// Non-empty, trimmed strings of a list value (absent value: none). Blank list entries carry no
+/// command and are not counted.
+std::vector<std::string> non_empty_entries(const RegValue* v) {
+  std::vector<std::string> out;
+  if (v != nullptr) {
+    for (const auto& s : v->strings) {
+      std::string t = text::trim(s);
+      if (!t.empty()) {
+        out.push_back(std::move(t));
+      }
+    }
+  }
+  return out;
+}
+
+/// An smss command: leading keywords (autocheck, async, debug), then the image token.
+struct ExecuteCommand {
+  std::vector<std::string> keywords;
+  std::string image;
+};
+
+ExecuteCommand parse_execute_command(const std::string& command) {
+  ExecuteCommand out;
+  for (const auto& tok : text::split(command, ' ')) {
+    if (tok.empty() || !out.image.empty()) {
+      continue;
+    }
+    bool keyword = std::any_of(std::begin(kExecuteKeywords),
+                               std::end(kExecuteKeywords),
+                               [&](std::string_view k) { return text::iequals(tok, k); });
+    if (keyword) {
+      out.keywords.push_back(tok);
+    } else {
+      out.image = tok;
+    }
+  }
+  return out;
+}
+
+bool is_autochk(const std::string& image) {
+  std::string lc = text::to_lower(image);
+  return lc == "autochk" || lc == "autochk.exe" || text::iends_with(lc, "\\autochk.exe");
+}
+
 /// Everything the per-control-set extraction needs.
 class Auditor {
  public:
@@ -190,53 +234,10 @@ class Auditor {
   void execute_slots(const RegKey& sm) {
     for (std::string_view slot : kExecuteSlots) {
       const RegValue* v = sm.find(slot);
-      std::vector<std::string> entries;
-      if (v != nullptr) {
-        for (const auto& s : v->strings) {
-          if (!text::trim(s).empty()) {
-            entries.push_back(text::trim(s));
-          }
-        }
-      }
+      std::vector<std::string> entries = non_empty_entries(v);
       bool has_autochk = false;
-      const std::string slot_lc = text::to_lower(slot);
       for (std::size_t i = 0; i < entries.size(); ++i) {
-        const std::string& command = entries[i];
-        std::vector<std::string> keywords;
-        std::string image;
-        for (const auto& tok : text::split(command, ' ')) {
-          if (tok.empty()) {
-            continue;
-          }
-          bool is_kw = image.empty() &&
-                       std::any_of(std::begin(kExecuteKeywords),
-                                   std::end(kExecuteKeywords),
-                                   [&](std::string_view k) { return text::iequals(tok, k); });
-          if (is_kw) {
-            keywords.push_back(tok);
-          } else if (image.empty()) {
-            image = tok;
-          }
-        }
-        std::string image_lc = text::to_lower(image);
-        bool autochk = image_lc == "autochk" || image_lc == "autochk.exe" ||
-                       text::iends_with(image_lc, "\\autochk.exe");
-        has_autochk = has_autochk || autochk;
-        auto os_it = os_.execute_allow.find(slot_lc);
-        auto all_it = merged_.execute_allow.find(slot_lc);
-        Fact f = make("registry.execute_entry", sm, v->name, v);
-        f.set("slot", std::string(slot))
-            .set("index", static_cast<std::int64_t>(i))
-            .set("command", command)
-            .set("image", image)
-            .set("keywords", text::join(keywords, " "))
-            .set("is_default",
-                 os_it != os_.execute_allow.end() && matches_any(os_it->second, command))
-            .set("allowed",
-                 all_it != merged_.execute_allow.end() && matches_any(all_it->second, command))
-            .set("image_has_path", image.find_first_of("\\/:") != std::string::npos);
-        f.evidence.front().data = command;
-        emit(std::move(f));
+        has_autochk = execute_entry(sm, *v, slot, i, entries[i]) || has_autochk;
       }
       Fact s = make("registry.execute_slot", sm, v != nullptr ? v->name : std::string(slot), v);
       s.set("slot", std::string(slot))
@@ -247,6 +248,32 @@ class Auditor {
           .set("session_manager_present", true);
       emit(std::move(s));
     }
+  }
+
+  /// Emits one execute_entry fact; returns whether the entry runs autochk.
+  bool execute_entry(const RegKey& sm,
+                     const RegValue& v,
+                     std::string_view slot,
+                     std::size_t index,
+                     const std::string& command) {
+    ExecuteCommand parsed = parse_execute_command(command);
+    const std::string slot_lc = text::to_lower(slot);
+    auto allowed_by = [&](const facts::Baseline& b) {
+      auto it = b.execute_allow.find(slot_lc);
+      return it != b.execute_allow.end() && matches_any(it->second, command);
+    };
+    Fact f = make("registry.execute_entry", sm, v.name, &v);
+    f.set("slot", std::string(slot))
+        .set("index", static_cast<std::int64_t>(index))
+        .set("command", command)
+        .set("image", parsed.image)
+        .set("keywords", text::join(parsed.keywords, " "))
+        .set("is_default", allowed_by(os_))
+        .set("allowed", allowed_by(merged_))
+        .set("image_has_path", parsed.image.find_first_of("\\/:") != std::string::npos);
+    f.evidence.front().data = command;
+    emit(std::move(f));
+    return is_autochk(parsed.image);
   }
 
   // ---- AppCertDlls (registry.md 1.4) ----------------------------------------------------------
@@ -392,13 +419,13 @@ class Auditor {
 
     const RegValue* km = k->find("Kmode");
     std::string path = km != nullptr ? km->first_string() : std::string();
-    static const std::regex kWin32k(R"(^[a-z]:\\windows\\system32\\win32k[a-z]*\.sys$)");
+    static const std::regex win32k_pattern(R"(^[a-z]:\\windows\\system32\\win32k[a-z]*\.sys$)");
     Fact m = make("registry.kmode", *k, "Kmode", km);
     m.set("present", km != nullptr)
         .set("path", path)
         .set("is_win32k",
-             km == nullptr ||
-                 std::regex_match(text::normalize_windows_path(path, system_root_), kWin32k));
+             km == nullptr || std::regex_match(text::normalize_windows_path(path, system_root_),
+                                               win32k_pattern));
     emit(std::move(m));
   }
 
@@ -513,14 +540,7 @@ class Auditor {
       return;
     }
     const RegValue* v = k->find("PagingFiles");
-    std::vector<std::string> entries;
-    if (v != nullptr) {
-      for (const auto& s : v->strings) {
-        if (!text::trim(s).empty()) {
-          entries.push_back(text::trim(s));
-        }
-      }
-    }
+    std::vector<std::string> entries = non_empty_entries(v);
     Fact c = make("registry.paging_config", *k, "PagingFiles", v);
     c.set("present", v != nullptr)
         .set("count", static_cast<std::int64_t>(entries.size()))
@@ -553,6 +573,17 @@ class Auditor {
   bool current_ = false;
 };
 
+/// The control set Select\Current names; the lowest-numbered one when Select is missing or
+/// points nowhere (it is the one a default install boots). nullptr only without control sets.
+const facts::ControlSet* current_control_set(const facts::SystemHive& h) {
+  for (const auto& c : h.control_sets) {
+    if (h.select.current && c.number == *h.select.current) {
+      return &c;
+    }
+  }
+  return h.control_sets.empty() ? nullptr : &h.control_sets.front();
+}
+
 // ---- OS family ---------------------------------------------------------------------------------
 
 /// Chooses the baseline family: SOFTWARE's build when given, else hints from the current control
@@ -571,15 +602,7 @@ void choose_family(const AuditInput& in, AuditOutput& out) {
       }
     }
   }
-  const facts::ControlSet* cs = nullptr;
-  for (const auto& c : in.system->control_sets) {
-    if (in.system->select.current && c.number == *in.system->select.current) {
-      cs = &c;
-    }
-  }
-  if (cs == nullptr && !in.system->control_sets.empty()) {
-    cs = &in.system->control_sets.front();
-  }
+  const facts::ControlSet* cs = current_control_set(*in.system);
   const RegKey* k = cs != nullptr ? cs->key(facts::kKnownDlls) : nullptr;
   if (k != nullptr && k->status == facts::KeyStatus::kPresent) {
     if (k->find("SHCORE") != nullptr || k->find("coml2") != nullptr) {
@@ -718,76 +741,89 @@ std::string diff_category(std::string_view key, const std::string& value_lc) {
   return "other";
 }
 
+/// A key's value as compared across control sets: type and data, or why it is missing.
+std::string diff_render(const facts::ControlSet& c, std::string_view key, const std::string& lc) {
+  const RegKey* k = c.key(key);
+  if (k == nullptr || k->status != facts::KeyStatus::kPresent) {
+    return "<key " + std::string(k == nullptr ? "absent" : facts::to_string(k->status)) + ">";
+  }
+  const RegValue* v = k->find(lc);
+  return v == nullptr ? "<absent>" : facts::reg_type_name(v->type) + ":" + v->display();
+}
+
+/// Lower-cased name -> stored spelling of every value of `key` in any control set.
+std::map<std::string, std::string> value_names_in_any_set(
+    const std::vector<facts::ControlSet>& sets, std::string_view key) {
+  std::map<std::string, std::string> names;
+  for (const auto& c : sets) {
+    if (const RegKey* k = c.key(key); k != nullptr && k->status == facts::KeyStatus::kPresent) {
+      for (const auto& v : k->values) {
+        names.emplace(text::to_lower(v.name), v.name);
+      }
+    }
+  }
+  return names;
+}
+
+/// One fact when the value differs between the current set and any other; evidence from every set.
+void diff_value(const AuditInput& in,
+                const facts::ControlSet& current,
+                std::string_view key,
+                const std::string& lc,
+                const std::string& name,
+                AuditOutput& out) {
+  const auto& sets = in.system->control_sets;
+  const std::string base = diff_render(current, key, lc);
+  std::vector<std::string> per_set;
+  std::vector<std::string> differing;
+  for (const auto& c : sets) {
+    std::string r = diff_render(c, key, lc);
+    per_set.push_back(c.name + "=" + r);
+    if (r != base) {
+      differing.push_back(c.name);
+    }
+  }
+  if (differing.empty()) {
+    return;
+  }
+  Fact f;
+  f.kind = "registry.control_set_diff";
+  f.set("key", std::string(key))
+      .set("value", name)
+      .set("category", diff_category(key, lc))
+      .set("sets", text::join(per_set, " ; "))
+      .set("differing_sets", text::join(differing, ","))
+      .set("current_set", current.name);
+  for (const auto& c : sets) {
+    const RegKey* k = c.key(key);
+    const RegValue* v =
+        (k != nullptr && k->status == facts::KeyStatus::kPresent) ? k->find(lc) : nullptr;
+    facts::EvidenceRef ev;
+    ev.artifact = in.system->path;
+    ev.sha256 = in.system_sha256;
+    ev.key_path = c.name + "\\" + std::string(key);
+    ev.value_name = name;
+    ev.value_type = v != nullptr ? facts::reg_type_name(v->type) : std::string();
+    ev.data = diff_render(c, key, lc);
+    ev.last_written = k != nullptr ? k->last_written : 0;
+    f.evidence.push_back(std::move(ev));
+  }
+  out.facts.push_back(std::move(f));
+}
+
 void control_set_diffs(const AuditInput& in, AuditOutput& out) {
   const auto& sets = in.system->control_sets;
   if (sets.size() < 2) {
     return;
   }
-  const facts::ControlSet* current = &sets.front();
-  for (const auto& c : sets) {
-    if (in.system->select.current && c.number == *in.system->select.current) {
-      current = &c;
-    }
-  }
+  const facts::ControlSet& current = *current_control_set(*in.system);
   for (std::string_view key : kDiffKeys) {
-    // Union of value names over every set, compared by lower-cased name.
-    std::map<std::string, std::string> names;
-    for (const auto& c : sets) {
-      if (const RegKey* k = c.key(key); k != nullptr && k->status == facts::KeyStatus::kPresent) {
-        for (const auto& v : k->values) {
-          names.emplace(text::to_lower(v.name), v.name);
-        }
+    for (const auto& [lc, name] : value_names_in_any_set(sets, key)) {
+      bool volatile_value = std::find(std::begin(kVolatileValues), std::end(kVolatileValues), lc) !=
+                            std::end(kVolatileValues);
+      if (!volatile_value) {
+        diff_value(in, current, key, lc, name, out);
       }
-    }
-    auto render = [&](const facts::ControlSet& c, const std::string& lc) -> std::string {
-      const RegKey* k = c.key(key);
-      if (k == nullptr || k->status != facts::KeyStatus::kPresent) {
-        return "<key " + std::string(k == nullptr ? "absent" : facts::to_string(k->status)) + ">";
-      }
-      const RegValue* v = k->find(lc);
-      return v == nullptr ? "<absent>" : facts::reg_type_name(v->type) + ":" + v->display();
-    };
-    for (const auto& [lc, name] : names) {
-      if (std::find(std::begin(kVolatileValues), std::end(kVolatileValues), lc) !=
-          std::end(kVolatileValues)) {
-        continue;
-      }
-      std::string base = render(*current, lc);
-      std::vector<std::string> per_set;
-      std::vector<std::string> differing;
-      for (const auto& c : sets) {
-        std::string r = render(c, lc);
-        per_set.push_back(c.name + "=" + r);
-        if (r != base) {
-          differing.push_back(c.name);
-        }
-      }
-      if (differing.empty()) {
-        continue;
-      }
-      Fact f;
-      f.kind = "registry.control_set_diff";
-      f.set("key", std::string(key))
-          .set("value", name)
-          .set("category", diff_category(key, lc))
-          .set("sets", text::join(per_set, " ; "))
-          .set("differing_sets", text::join(differing, ","))
-          .set("current_set", current->name);
-      for (const auto& c : sets) {
-        const RegKey* k = c.key(key);
-        facts::EvidenceRef ev;
-        ev.artifact = in.system->path;
-        ev.sha256 = in.system_sha256;
-        ev.key_path = c.name + "\\" + std::string(key);
-        ev.value_name = name;
-        const RegValue* v =
-            (k != nullptr && k->status == facts::KeyStatus::kPresent) ? k->find(lc) : nullptr;
-        ev.value_type = v != nullptr ? facts::reg_type_name(v->type) : std::string();
-        ev.data = render(c, lc);
-        ev.last_written = k != nullptr ? k->last_written : 0;
-        f.evidence.push_back(std::move(ev));
-      }
-      out.facts.push_back(std::move(f));
     }
   }
 }
@@ -825,6 +861,13 @@ void coverage(const AuditInput& in, AuditOutput& out) {
         out.gaps.push_back(
             {"registry.key_unreadable",
              sys.path + ": " + cs.name + "\\" + k.path + " is unreadable (" + k.error + ")"});
+      } else if (k.status == facts::KeyStatus::kPresent && !k.error.empty() &&
+                 std::find(std::begin(kDiffKeys), std::end(kDiffKeys), k.path) !=
+                     std::end(kDiffKeys)) {
+        // Read, but not wholly: an audited value may be missing from what the rules saw.
+        out.gaps.push_back({"registry.key_partial",
+                            sys.path + ": " + cs.name + "\\" + k.path + " was read only in part (" +
+                                k.error + ")"});
       } else if (k.status == facts::KeyStatus::kAbsent && k.path == facts::kSessionManager) {
         out.gaps.push_back({"registry.session_manager_absent",
                             sys.path + ": " + cs.name + "\\" + k.path + " does not exist"});
@@ -838,8 +881,8 @@ void coverage(const AuditInput& in, AuditOutput& out) {
 AuditOutput audit_session_manager(const AuditInput& in) {
   AuditOutput out;
   choose_family(in, out);
-  static const std::vector<facts::Baseline> kNone;
-  const auto& all = in.baselines != nullptr ? *in.baselines : kNone;
+  static const std::vector<facts::Baseline> no_baselines;
+  const auto& all = in.baselines != nullptr ? *in.baselines : no_baselines;
   const facts::Baseline* os = find_baseline(all, out.os_family);
   facts::Baseline os_baseline = os != nullptr ? *os : facts::Baseline{};
   if (os == nullptr) {
@@ -853,11 +896,11 @@ AuditOutput audit_session_manager(const AuditInput& in) {
   Auditor auditor(in, out, os_baseline, merged);
   for (const auto& cs : in.system->control_sets) {
     auditor.control_set(cs);
-    if (in.system->select.current && cs.number == *in.system->select.current) {
-      if (const RegKey* k = cs.key(facts::kComputerName)) {
-        if (const RegValue* v = k->find("ComputerName")) {
-          out.computer_name = v->first_string();
-        }
+  }
+  if (const facts::ControlSet* cs = current_control_set(*in.system)) {
+    if (const RegKey* k = cs->key(facts::kComputerName)) {
+      if (const RegValue* v = k->find("ComputerName")) {
+        out.computer_name = v->first_string();
       }
     }
   }

@@ -297,6 +297,15 @@ TEST_CASE("Coverage gaps: dirty hive without logs, unreadable keys, missing Sess
   CHECK(codes.count("hive.dirty_no_logs") == 1);
   CHECK(codes.count("registry.key_unreadable") == 1);
 
+  auto partial = clean_set(1);
+  partial.keys[3].error = "libregf flags the key as corrupted";  // Environment, read in part
+  auto out_partial = audit(hive_with({partial}), catalog);
+  bool partial_gap = false;
+  for (const auto& g : out_partial.gaps) {
+    partial_gap = partial_gap || g.code == "registry.key_partial";
+  }
+  CHECK(partial_gap);
+
   auto empty = clean_set(1);
   empty.keys[0].status = facts::KeyStatus::kAbsent;
   auto out2 = audit(hive_with({empty}), catalog);
