@@ -115,7 +115,58 @@ void print_diagnostics(const report::Report& rep, const ScanArgs& a, std::ostrea
   }
 }
 
+/// --baseline FILE, loaded strictly; errors stop the run before any analysis (exit 2).
+std::optional<facts::Baseline> load_site_baseline_or_throw(const std::string& path) {
+  if (path.empty()) {
+    return std::nullopt;
+  }
+  rules::BaselineLoad bl = rules::load_site_baseline({path, read_text_file(path)});
+  if (!bl.errors.empty()) {
+    throw FatalError(kExitUsage, "baseline " + path + ":\n  " + text::join(bl.errors, "\n  "));
+  }
+  return std::move(bl.baseline);
+}
+
+/// Text is for people at a terminal; pipes and files get the JSON contract unless asked.
+std::string render(const report::Report& rep, const ScanArgs& a) {
+  bool to_terminal = a.output.empty() && ::isatty(STDOUT_FILENO) == 1;
+  std::string format = a.format.empty() ? (to_terminal ? "text" : "json") : a.format;
+  bool color = a.color == "always" ||
+               (a.color == "auto" && to_terminal && std::getenv("NO_COLOR") == nullptr);
+  std::ostringstream rendered;
+  if (format == "json") {
+    report::write_json(rep, rendered);
+  } else {
+    report::write_text(rep, rendered, report::TextOptions{color, a.verbose});
+  }
+  return rendered.str();
+}
+
+void emit(const std::string& rendered, const ScanArgs& a, std::ostream& out) {
+  if (a.output.empty()) {
+    out << rendered;
+    return;
+  }
+  std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
+  file << rendered;
+  if (!file) {
+    throw FatalError(kExitUsage, "cannot write " + a.output);
+  }
+}
+
+bool any_finding_at_or_above(const report::Report& rep, rules::Level level) {
+  for (const auto& host : rep.hosts) {
+    for (const auto& f : host.findings) {
+      if (f.severity >= level) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 int run_scan_command(const ScanArgs& a, std::ostream& out, std::ostream& err) {
+  // Every setup problem (bad level, output path, rules, baseline) is reported before analysis.
   rules::Level fail_level = rules::Level::kInfo;
   bool fail_enabled = a.fail_on != "none";
   if (fail_enabled && !rules::parse_level(a.fail_on, fail_level)) {
@@ -123,15 +174,7 @@ int run_scan_command(const ScanArgs& a, std::ostream& out, std::ostream& err) {
   }
   check_output(a);
   rules::Catalog catalog = load_catalog_or_throw(a.rules_dir);
-  std::optional<facts::Baseline> site;
-  if (!a.baseline.empty()) {
-    rules::BaselineLoad bl = rules::load_site_baseline({a.baseline, read_text_file(a.baseline)});
-    if (!bl.errors.empty()) {
-      throw FatalError(kExitUsage,
-                       "baseline " + a.baseline + ":\n  " + text::join(bl.errors, "\n  "));
-    }
-    site = std::move(bl.baseline);
-  }
+  std::optional<facts::Baseline> site = load_site_baseline_or_throw(a.baseline);
 
   ScanRequest req;
   req.system_hive = a.system;
@@ -141,42 +184,14 @@ int run_scan_command(const ScanArgs& a, std::ostream& out, std::ostream& err) {
   req.tool_version = SMSSAUDIT_VERSION;
   ScanOutcome outcome = run_scan(req);
   print_diagnostics(outcome.report, a, err);
-
-  // Text is for people at a terminal; pipes and files get the JSON contract unless asked.
-  bool to_terminal = a.output.empty() && ::isatty(STDOUT_FILENO) == 1;
-  std::string format = a.format.empty() ? (to_terminal ? "text" : "json") : a.format;
-  bool color = a.color == "always" ||
-               (a.color == "auto" && to_terminal && std::getenv("NO_COLOR") == nullptr);
-  std::ostringstream rendered;
-  if (format == "json") {
-    report::write_json(outcome.report, rendered);
-  } else {
-    report::write_text(outcome.report, rendered, report::TextOptions{color, a.verbose});
-  }
-  if (a.output.empty()) {
-    out << rendered.str();
-  } else {
-    std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
-    file << rendered.str();
-    if (!file) {
-      throw FatalError(kExitUsage, "cannot write " + a.output);
-    }
-  }
+  emit(render(outcome.report, a), a, out);
 
   if (!outcome.usable) {
     err << "smssaudit: no usable evidence: " << a.system << " could not be analysed\n";
     return kExitNoEvidence;
   }
-  if (fail_enabled) {
-    for (const auto& host : outcome.report.hosts) {
-      for (const auto& f : host.findings) {
-        if (f.severity >= fail_level) {
-          return kExitFindings;
-        }
-      }
-    }
-  }
-  return kExitOk;
+  return fail_enabled && any_finding_at_or_above(outcome.report, fail_level) ? kExitFindings
+                                                                             : kExitOk;
 }
 
 // ---- rules list | show | validate ---------------------------------------------------------------

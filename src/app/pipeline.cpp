@@ -30,6 +30,41 @@ report::InputEntry describe(const std::string& path,
   return entry;
 }
 
+/// Runs a hive reader on an input that could be hashed; a reader failure marks the input
+/// unreadable with the reason instead of stopping the run.
+template <typename Reader>
+auto read_hive(report::InputEntry& input, Reader reader, DiagnosticSink& sink) -> std::optional<
+    typename std::invoke_result_t<Reader, const std::string&, DiagnosticSink&>::value_type> {
+  if (input.evidence.status != "ok") {
+    return std::nullopt;
+  }
+  auto read = reader(input.evidence.path, sink);
+  if (!read) {
+    input.evidence.status = "unreadable";
+    sink.add(DiagLevel::kError,
+             to_string(read.error().code),
+             input.evidence.path,
+             "",
+             read.error().message());
+    return std::nullopt;
+  }
+  return std::move(*read);
+}
+
+/// Diagnostics about an input go with it in the report; anything else is run-level.
+void distribute_diagnostics(const DiagnosticSink& sink, report::Report& rep) {
+  for (const auto& d : sink.items()) {
+    auto it = std::find_if(rep.inputs.begin(), rep.inputs.end(), [&](const report::InputEntry& e) {
+      return e.evidence.path == d.source;
+    });
+    if (it != rep.inputs.end()) {
+      it->diagnostics.push_back(d);
+    } else {
+      rep.diagnostics.push_back(d);
+    }
+  }
+}
+
 }  // namespace
 
 ScanOutcome run_scan(const ScanRequest& request) {
@@ -47,35 +82,13 @@ ScanOutcome run_scan(const ScanRequest& request) {
     rep.inputs.push_back(describe(request.software_hive, evidence::kKindSoftwareHive, sink));
   }
 
-  // 2. Readers: SYSTEM is required; without it there is nothing to audit (exit 3).
-  std::optional<facts::SystemHive> system;
-  if (rep.inputs[0].evidence.status == "ok") {
-    auto read = readers::read_system_hive(request.system_hive, sink);
-    if (read) {
-      system = std::move(*read);
-    } else {
-      rep.inputs[0].evidence.status = "unreadable";
-      sink.add(DiagLevel::kError,
-               to_string(read.error().code),
-               request.system_hive,
-               "",
-               read.error().message());
-    }
-  }
-  //    SOFTWARE is optional context (OS build, SystemRoot): a bad one costs precision, not the run.
+  // 2. Readers: SYSTEM is required; without it there is nothing to audit (exit 3). SOFTWARE is
+  //    optional context (OS build, SystemRoot): a bad one costs precision, not the run.
+  std::optional<facts::SystemHive> system =
+      read_hive(rep.inputs[0], readers::read_system_hive, sink);
   std::optional<facts::SoftwareHive> software;
-  if (rep.inputs.size() > 1 && rep.inputs[1].evidence.status == "ok") {
-    auto read = readers::read_software_hive(request.software_hive, sink);
-    if (read) {
-      software = std::move(*read);
-    } else {
-      rep.inputs[1].evidence.status = "unreadable";
-      sink.add(DiagLevel::kError,
-               to_string(read.error().code),
-               request.software_hive,
-               "",
-               read.error().message());
-    }
+  if (rep.inputs.size() > 1) {
+    software = read_hive(rep.inputs[1], readers::read_software_hive, sink);
   }
   if (system) {
     // Log files found beside the hive are artifacts too: list them with their hashes.
@@ -113,23 +126,17 @@ ScanOutcome run_scan(const ScanRequest& request) {
     // reported (what could be read, and why it is inconclusive) but the run has no usable evidence.
     outcome.usable = !host.system->control_sets.empty();
     if (!outcome.usable) {
-      sink.add(DiagLevel::kError, "registry.no_control_sets", request.system_hive, "",
+      sink.add(DiagLevel::kError,
+               "registry.no_control_sets",
+               request.system_hive,
+               "",
                "no ControlSetNNN key: not a SYSTEM hive, or too damaged to audit");
     }
     rep.hosts.push_back(std::move(host));
   }
 
   // 6. Diagnostics go to the input they concern; the rest are run-level.
-  for (const auto& d : sink.items()) {
-    auto it = std::find_if(rep.inputs.begin(), rep.inputs.end(), [&](const report::InputEntry& e) {
-      return e.evidence.path == d.source;
-    });
-    if (it != rep.inputs.end()) {
-      it->diagnostics.push_back(d);
-    } else {
-      rep.diagnostics.push_back(d);
-    }
-  }
+  distribute_diagnostics(sink, rep);
   return outcome;
 }
 

@@ -1,8 +1,6 @@
-// Byte-level encodings for the hive writer: UTF-16LE strings, multi-strings, hashes, FILETIME text.
+// Byte-level encodings for the hive writer: UTF-16LE strings, multi-strings, hashes, hex.
 #include "hive_encoding.hpp"
 
-#include <array>
-#include <cstdio>
 #include <stdexcept>
 
 namespace smssaudit::devtools {
@@ -57,19 +55,6 @@ int hex_digit(char c) {
     return c - 'A' + 10;
   return -1;
 }
-
-// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-constexpr std::uint64_t kTicksPerSecond = 10'000'000ULL;
-constexpr std::uint64_t kUnixEpochTicks = 116444736000000000ULL;  // 1601 -> 1970
 
 }  // namespace
 
@@ -178,84 +163,6 @@ std::uint32_t lh_hash(std::string_view name) {
     h = 37U * h + static_cast<std::uint8_t>(c);
   }
   return h;
-}
-
-std::optional<std::uint64_t> parse_filetime_iso8601(std::string_view text) {
-  // Fixed layout "YYYY-MM-DDTHH:MM:SS" then ".fffffff" (optional, 1-7 digits) then "Z".
-  if (text.size() < 20 || text.back() != 'Z')
-    return std::nullopt;
-  auto num = [&](std::size_t pos, std::size_t len) -> std::optional<unsigned> {
-    unsigned v = 0;
-    for (std::size_t k = pos; k < pos + len; ++k) {
-      const int d = hex_digit(text[k]);
-      if (d < 0 || d > 9)
-        return std::nullopt;
-      v = v * 10 + static_cast<unsigned>(d);
-    }
-    return v;
-  };
-  if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
-    return std::nullopt;
-  }
-  const auto year = num(0, 4), month = num(5, 2), day = num(8, 2);
-  const auto hour = num(11, 2), minute = num(14, 2), second = num(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second)
-    return std::nullopt;
-  if (*year < 1601 || *month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 ||
-      *minute > 59 || *second > 60) {
-    return std::nullopt;
-  }
-  std::uint64_t fraction = 0;
-  const std::string_view rest = text.substr(19, text.size() - 20);
-  if (!rest.empty()) {
-    if (rest[0] != '.' || rest.size() < 2 || rest.size() > 8)
-      return std::nullopt;
-    const auto digits = num(20, rest.size() - 1);
-    if (!digits)
-      return std::nullopt;
-    fraction = *digits;
-    for (std::size_t k = rest.size() - 1; k < 7; ++k)
-      fraction *= 10;
-  }
-  const std::int64_t days = days_from_civil(*year, *month, *day);
-  const std::int64_t unix_seconds = days * 86400 + *hour * 3600 + *minute * 60 + *second;
-  const std::int64_t ticks = unix_seconds * static_cast<std::int64_t>(kTicksPerSecond) +
-                             static_cast<std::int64_t>(kUnixEpochTicks);
-  return static_cast<std::uint64_t>(ticks) + fraction;
-}
-
-std::string format_filetime_iso8601(std::uint64_t filetime) {
-  const auto total_seconds = static_cast<std::int64_t>(filetime / kTicksPerSecond) -
-                             static_cast<std::int64_t>(kUnixEpochTicks / kTicksPerSecond);
-  const auto fraction = static_cast<unsigned long long>(filetime % kTicksPerSecond);
-  std::int64_t days = total_seconds / 86400;
-  std::int64_t secs = total_seconds % 86400;
-  if (secs < 0) {
-    secs += 86400;
-    days -= 1;
-  }
-  // civil_from_days (H. Hinnant).
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
-  std::array<char, 40> buf{};
-  std::snprintf(buf.data(),
-                buf.size(),
-                "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%07lluZ",
-                static_cast<long long>(y),
-                m,
-                d,
-                static_cast<long long>(secs / 3600),
-                static_cast<long long>((secs / 60) % 60),
-                static_cast<long long>(secs % 60),
-                fraction);
-  return buf.data();
 }
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {

@@ -35,12 +35,6 @@ std::string upcase_ascii(std::string_view s);
 /// `lh` element hash: h = 37*h + upcase(c) over the name (formats.md §10 "Subkey lists").
 std::uint32_t lh_hash(std::string_view name);
 
-/// "2021-03-04T10:11:12.1234567Z" (0-7 fraction digits, Z required) to FILETIME.
-std::optional<std::uint64_t> parse_filetime_iso8601(std::string_view text);
-
-/// FILETIME to "2021-03-04T10:11:12.1234567Z" (always 7 fraction digits).
-std::string format_filetime_iso8601(std::uint64_t filetime);
-
 /// Lower-case hex, no separators.
 std::string to_hex(std::span<const std::uint8_t> bytes);
 

@@ -2,10 +2,9 @@
 #include "hive_listing.hpp"
 
 #include "hive_encoding.hpp"
+#include "smssaudit/core/filetime.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 
 namespace smssaudit::devtools {
 
@@ -16,14 +15,19 @@ std::string escape(std::string_view s) {
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20U || u == 0x7FU) {
-      std::array<char, 8> buf{};
-      std::snprintf(buf.data(), buf.size(), "\\x%02x", u);
-      out += buf.data();
+      out += "\\x";
+      out += to_hex(std::span(&u, 1));
     } else {
       out.push_back(c);
     }
   }
   return out;
+}
+
+// The core formatter gives "" for FILETIME 0 ("never set"); hivex_dump.py prints the epoch, and
+// the listings must match it line for line.
+std::string listing_time(std::uint64_t filetime) {
+  return filetime == 0 ? "1601-01-01T00:00:00.0000000Z" : filetime_to_iso8601(filetime);
 }
 
 void list_key(const KeySpec& key,
@@ -34,7 +38,7 @@ void list_key(const KeySpec& key,
   out.push_back("K\t" + escape(path));
   if (options.timestamps) {
     out.push_back("T\t" + escape(path) + "\t" +
-                  format_filetime_iso8601(key.last_written.value_or(spec.last_written)));
+                  listing_time(key.last_written.value_or(spec.last_written)));
   }
   if (options.classes && key.class_name) {
     out.push_back("C\t" + escape(path) + "\t" + escape(*key.class_name));

@@ -3,9 +3,10 @@
 
 #include "hive_encoding.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <utility>
 
 namespace smssaudit::devtools {
@@ -43,9 +44,7 @@ std::string reg_type_name(std::uint32_t type) {
     if (value == type)
       return std::string(name);
   }
-  std::array<char, 16> buf{};
-  std::snprintf(buf.data(), buf.size(), "0x%x", type);
-  return buf.data();
+  return fmt::format("0x{:x}", type);
 }
 
 std::optional<std::uint32_t> reg_type_from_name(std::string_view name) {

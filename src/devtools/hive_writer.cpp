@@ -3,6 +3,8 @@
 
 #include "hive_encoding.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -160,26 +162,28 @@ std::vector<const T*> sorted_by_upcase(const std::vector<T>& items) {
 void validate_key(const KeySpec& key, const std::string& path, bool is_root) {
   if ((!is_root && key.name.empty()) || key.name.size() > kMaxKeyName || !is_ascii_name(key.name) ||
       key.name.find('\\') != std::string::npos) {
-    throw HiveWriteError("invalid key name '" + key.name + "' at '" + path +
-                         "' (need 1-255 printable ASCII characters, no '\\')");
+    throw HiveWriteError(fmt::format(
+        "invalid key name '{}' at '{}' (need 1-255 printable ASCII characters, no '\\')",
+        key.name,
+        path));
   }
   if (key.class_name && !is_ascii_name(*key.class_name)) {
-    throw HiveWriteError("class name of '" + path + "' must be printable ASCII");
+    throw HiveWriteError(fmt::format("class name of '{}' must be printable ASCII", path));
   }
   const auto values = sorted_by_upcase(key.values);
   for (std::size_t k = 0; k < values.size(); ++k) {
     const auto& name = values[k]->name;
     if (name.size() > kMaxValueName || !is_ascii_name(name)) {
-      throw HiveWriteError("invalid value name '" + name + "' in '" + path + "'");
+      throw HiveWriteError(fmt::format("invalid value name '{}' in '{}'", name, path));
     }
     if (k > 0 && upcase_ascii(values[k - 1]->name) == upcase_ascii(name)) {
-      throw HiveWriteError("duplicate value '" + name + "' in '" + path + "'");
+      throw HiveWriteError(fmt::format("duplicate value '{}' in '{}'", name, path));
     }
   }
   const auto subkeys = sorted_by_upcase(key.subkeys);
   for (std::size_t k = 0; k < subkeys.size(); ++k) {
     if (k > 0 && upcase_ascii(subkeys[k - 1]->name) == upcase_ascii(subkeys[k]->name)) {
-      throw HiveWriteError("duplicate subkey '" + subkeys[k]->name + "' in '" + path + "'");
+      throw HiveWriteError(fmt::format("duplicate subkey '{}' in '{}'", subkeys[k]->name, path));
     }
     validate_key(*subkeys[k], path + "\\" + subkeys[k]->name, false);
   }

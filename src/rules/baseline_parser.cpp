@@ -95,6 +95,58 @@ std::optional<std::pair<int, Level>> read_threshold(const MapReader& m,
   return std::pair{*score, *level};
 }
 
+// families: which OS baselines apply. A site file extends whichever OS baseline the host gets,
+// so it never picks the family.
+void read_families(const MapReader& m, bool site, facts::Baseline& b, Problems& p) {
+  const YAML::Node* n = m.get("families");
+  if (n == nullptr) {
+    return;
+  }
+  if (site) {
+    p.at_line(m.key_line("families"), "'families' is not allowed in a site baseline");
+    return;
+  }
+  auto fams = read_string_list(*n, "families", p);
+  if (!fams) {
+    return;
+  }
+  for (const std::string& f : *fams) {
+    if (std::find(kFamilies.begin(), kFamilies.end(), f) == kFamilies.end()) {
+      p.at(*n,
+           fmt::format("unknown OS family '{}' (known: vista, win7, win8, win81, win10, "
+                       "win11, generic)",
+                       f));
+    }
+  }
+  b.families = std::move(*fams);
+}
+
+// execute_allow: per-slot regex allowlists, compiled here so a bad pattern fails the load.
+void read_execute_allow(const MapReader& m, facts::Baseline& b, Problems& p) {
+  const YAML::Node* n = m.get("execute_allow");
+  if (n == nullptr) {
+    return;
+  }
+  MapReader slots = MapReader::any_keys(*n, "execute_allow", p);
+  for (const MapReader::Entry& e : slots.entries()) {
+    // Slot names are registry value names: compared case-insensitively, stored lower-case.
+    std::string slot = text::to_lower(e.key);
+    if (b.execute_allow.count(slot) != 0) {
+      p.at(e.key_node, fmt::format("duplicate slot '{}' in execute_allow", e.key));
+      continue;
+    }
+    auto patterns = read_string_list(e.value, fmt::format("execute_allow.{}", e.key), p);
+    if (!patterns) {
+      continue;
+    }
+    std::size_t i = 0;
+    for (const YAML::Node& item : e.value) {
+      compile_regex((*patterns)[i++], true, item, fmt::format("execute_allow.{}", e.key), p);
+    }
+    b.execute_allow.emplace(std::move(slot), std::move(*patterns));
+  }
+}
+
 }  // namespace
 
 std::optional<facts::Baseline> parse_baseline(const YAML::Node& root, bool site, Problems& p) {
@@ -131,42 +183,8 @@ std::optional<facts::Baseline> parse_baseline(const YAML::Node& root, bool site,
   if (const YAML::Node* n = m.get("description")) {
     b.description = read_string(*n, "description", p).value_or("");
   }
-  if (const YAML::Node* n = m.get("families")) {
-    if (site) {
-      // A site file extends whichever OS baseline the host gets; it never picks the family.
-      p.at_line(m.key_line("families"), "'families' is not allowed in a site baseline");
-    } else if (auto fams = read_string_list(*n, "families", p)) {
-      for (const std::string& f : *fams) {
-        if (std::find(kFamilies.begin(), kFamilies.end(), f) == kFamilies.end()) {
-          p.at(*n,
-               fmt::format("unknown OS family '{}' (known: vista, win7, win8, win81, win10, "
-                           "win11, generic)",
-                           f));
-        }
-      }
-      b.families = std::move(*fams);
-    }
-  }
-  if (const YAML::Node* n = m.get("execute_allow")) {
-    MapReader slots = MapReader::any_keys(*n, "execute_allow", p);
-    for (const MapReader::Entry& e : slots.entries()) {
-      // Slot names are registry value names: compared case-insensitively, stored lower-case.
-      std::string slot = text::to_lower(e.key);
-      if (b.execute_allow.count(slot) != 0) {
-        p.at(e.key_node, fmt::format("duplicate slot '{}' in execute_allow", e.key));
-        continue;
-      }
-      auto patterns = read_string_list(e.value, fmt::format("execute_allow.{}", e.key), p);
-      if (!patterns) {
-        continue;
-      }
-      std::size_t i = 0;
-      for (const YAML::Node& item : e.value) {
-        compile_regex((*patterns)[i++], true, item, fmt::format("execute_allow.{}", e.key), p);
-      }
-      b.execute_allow.emplace(std::move(slot), std::move(*patterns));
-    }
-  }
+  read_families(m, site, b, p);
+  read_execute_allow(m, b, p);
   read_pair(
       m, "known_dlls", "expected", "optional", b.known_dlls_expected, b.known_dlls_optional, p);
   read_pair(

@@ -173,27 +173,59 @@ class ConditionParser {
     if (!m.is_map()) {
       return c;
     }
-    const facts::FieldSpec* spec = nullptr;
-    if (const YAML::Node* n = m.require("field")) {
-      if (auto name = read_string(*n, "field", p_)) {
-        c.field = *name;
-        if (kind_ != nullptr) {
-          spec = kind_->field(*name);
-          if (spec == nullptr) {
-            p_.at(*n, fmt::format("unknown field '{}' for kind '{}'", *name, kind_name_));
-          }
-        }
-      }
+    const facts::FieldSpec* spec = read_field(c, m);
+    const std::optional<Op> op = read_op(m);
+    read_flags(c, spec, m);
+    if (!op) {
+      return c;
     }
-    std::optional<Op> op;
-    if (const YAML::Node* n = m.require("op")) {
-      if (auto name = read_string(*n, "op", p_)) {
-        op = parse_op(*name);
-        if (!op) {
-          p_.at(*n, fmt::format("unknown op '{}' (known: {})", *name, op_names()));
-        }
-      }
+    c.op = *op;
+    check_op_type(c, spec, m);
+    read_operands(c, spec, m);
+    return c;
+  }
+
+  // Sets c.field and returns its schema entry, so the op and operands can be typed against it;
+  // null when the field is missing, unknown or cannot be looked up (bad applies_to).
+  const facts::FieldSpec* read_field(Condition& c, const MapReader& m) {
+    const YAML::Node* n = m.require("field");
+    if (n == nullptr) {
+      return nullptr;
     }
+    auto name = read_string(*n, "field", p_);
+    if (!name) {
+      return nullptr;
+    }
+    c.field = *name;
+    if (kind_ == nullptr) {
+      return nullptr;
+    }
+    const facts::FieldSpec* spec = kind_->field(*name);
+    if (spec == nullptr) {
+      p_.at(*n, fmt::format("unknown field '{}' for kind '{}'", *name, kind_name_));
+    }
+    return spec;
+  }
+
+  // The leaf's op, or nullopt when missing or unknown (reported): operands mean nothing without it.
+  std::optional<Op> read_op(const MapReader& m) {
+    const YAML::Node* n = m.require("op");
+    if (n == nullptr) {
+      return std::nullopt;
+    }
+    auto name = read_string(*n, "op", p_);
+    if (!name) {
+      return std::nullopt;
+    }
+    std::optional<Op> op = parse_op(*name);
+    if (!op) {
+      p_.at(*n, fmt::format("unknown op '{}' (known: {})", *name, op_names()));
+    }
+    return op;
+  }
+
+  // icase: and path: change how strings compare, so they are refused on non-string fields.
+  void read_flags(Condition& c, const facts::FieldSpec* spec, const MapReader& m) {
     const bool string_field = spec != nullptr && spec->type == facts::FieldType::kString;
     for (std::string_view flag : {"icase", "path"}) {
       const YAML::Node* n = m.get(flag);
@@ -212,13 +244,6 @@ class ConditionParser {
                           facts::to_string(spec->type)));
       }
     }
-    if (!op) {
-      return c;
-    }
-    c.op = *op;
-    check_op_type(c, spec, m);
-    read_operands(c, spec, m);
-    return c;
   }
 
   void check_op_type(const Condition& c, const facts::FieldSpec* spec, const MapReader& m) {
@@ -239,37 +264,53 @@ class ConditionParser {
   }
 
   void read_operands(Condition& c, const facts::FieldSpec* spec, const MapReader& m) {
-    const YAML::Node* value = m.get("value");
+    if (c.op == Op::kExists || c.op == Op::kMissing) {
+      check_no_operand(c, m);
+    } else if (c.op == Op::kIn || c.op == Op::kNotIn) {
+      read_list_operand(c, spec, m);
+    } else {
+      read_single_operand(c, spec, m);
+    }
+  }
+
+  // exists / missing test presence only, so any operand given is a mistake in the rule.
+  void check_no_operand(const Condition& c, const MapReader& m) {
+    const bool has_value = m.has("value");
+    if (has_value || m.has("values")) {
+      p_.at_line(m.key_line(has_value ? "value" : "values"),
+                 fmt::format("op '{}' takes no value", to_string(c.op)));
+    }
+  }
+
+  // in / not_in compare against a set: 'values:' must be a non-empty list, each item typed.
+  void read_list_operand(Condition& c, const facts::FieldSpec* spec, const MapReader& m) {
     const YAML::Node* values = m.get("values");
     const char* op_name = to_string(c.op);
-    if (c.op == Op::kExists || c.op == Op::kMissing) {
-      if (value != nullptr || values != nullptr) {
-        p_.at_line(m.key_line(value != nullptr ? "value" : "values"),
-                   fmt::format("op '{}' takes no value", op_name));
-      }
+    if (m.has("value")) {
+      p_.at_line(m.key_line("value"),
+                 fmt::format("op '{}' takes 'values:' (a list), not 'value:'", op_name));
+    }
+    if (values == nullptr) {
+      p_.at_line(m.line(), fmt::format("op '{}' needs 'values:' (a list)", op_name));
       return;
     }
-    if (c.op == Op::kIn || c.op == Op::kNotIn) {
-      if (value != nullptr) {
-        p_.at_line(m.key_line("value"),
-                   fmt::format("op '{}' takes 'values:' (a list), not 'value:'", op_name));
-      }
-      if (values == nullptr) {
-        p_.at_line(m.line(), fmt::format("op '{}' needs 'values:' (a list)", op_name));
-        return;
-      }
-      if (!values->IsSequence() || values->size() == 0) {
-        p_.at(*values, fmt::format("'values' of op '{}' must be a non-empty list", op_name));
-        return;
-      }
-      for (const YAML::Node& item : *values) {
-        if (auto v = read_value(item, spec)) {
-          c.values.push_back(std::move(*v));
-        }
-      }
+    if (!values->IsSequence() || values->size() == 0) {
+      p_.at(*values, fmt::format("'values' of op '{}' must be a non-empty list", op_name));
       return;
     }
-    if (values != nullptr) {
+    for (const YAML::Node& item : *values) {
+      if (auto v = read_value(item, spec)) {
+        c.values.push_back(std::move(*v));
+      }
+    }
+  }
+
+  // Every other op takes exactly one 'value:'; a regex operand is compiled now so a bad pattern
+  // fails the load instead of never matching.
+  void read_single_operand(Condition& c, const facts::FieldSpec* spec, const MapReader& m) {
+    const YAML::Node* value = m.get("value");
+    const char* op_name = to_string(c.op);
+    if (m.has("values")) {
       p_.at_line(m.key_line("values"),
                  fmt::format("op '{}' takes one 'value:', not 'values:'", op_name));
     }
@@ -342,31 +383,8 @@ std::vector<Example> parse_examples(const YAML::Node& list,
   return out;
 }
 
-}  // namespace
-
-std::optional<Rule> parse_rule(const YAML::Node& root, Problems& p) {
-  const std::size_t before = p.count();
-  MapReader m(root,
-              "rule",
-              {"id",
-               "title",
-               "description",
-               "severity",
-               "score",
-               "attack",
-               "applies_to",
-               "when",
-               "message",
-               "references",
-               "examples"},
-              p);
-  if (!m.is_map()) {
-    return std::nullopt;
-  }
-  Rule rule;
-  rule.source = p.path();
-  rule.line = m.key_line("id");
-
+// id, title, message and description: what names the rule and what a finding says.
+void read_identity(const MapReader& m, Rule& rule, Problems& p) {
   if (const YAML::Node* n = m.require("id")) {
     if (auto id = read_string(*n, "id", p)) {
       rule.id = *id;
@@ -392,6 +410,10 @@ std::optional<Rule> parse_rule(const YAML::Node& root, Problems& p) {
   if (const YAML::Node* n = m.get("description")) {
     rule.description = read_string(*n, "description", p).value_or("");
   }
+}
+
+// severity and score: what a finding weighs in the verdict, so both are range-checked.
+void read_weight(const MapReader& m, Rule& rule, Problems& p) {
   if (const YAML::Node* n = m.require("severity")) {
     if (auto s = read_string(*n, "severity", p); s && !parse_level(*s, rule.severity)) {
       p.at(*n, fmt::format("bad severity '{}' (expected info, low, medium, high or critical)", *s));
@@ -406,6 +428,10 @@ std::optional<Rule> parse_rule(const YAML::Node& root, Problems& p) {
       }
     }
   }
+}
+
+// attack and references: pointers for the reader; technique ids are checked for shape.
+void read_links(const MapReader& m, Rule& rule, Problems& p) {
   if (const YAML::Node* n = m.require("attack")) {
     if (auto ids = read_string_list(*n, "attack", p)) {
       for (const std::string& id : *ids) {
@@ -419,47 +445,103 @@ std::optional<Rule> parse_rule(const YAML::Node& root, Problems& p) {
   if (const YAML::Node* n = m.get("references")) {
     rule.references = read_string_list(*n, "references", p).value_or(std::vector<std::string>{});
   }
+}
 
-  const facts::KindSpec* kind = nullptr;
-  if (const YAML::Node* n = m.require("applies_to")) {
-    if (auto k = read_string(*n, "applies_to", p)) {
-      rule.applies_to = *k;
-      kind = facts::find_kind(*k);
-      if (kind == nullptr) {
-        p.at(*n, fmt::format("unknown applies_to kind '{}' (known: {})", *k, known_kinds()));
-      }
+// Sets rule.applies_to and returns its schema kind (null when missing or unknown), which types
+// the condition, the message placeholders and the examples.
+const facts::KindSpec* read_applies_to(const MapReader& m, Rule& rule, Problems& p) {
+  const YAML::Node* n = m.require("applies_to");
+  if (n == nullptr) {
+    return nullptr;
+  }
+  auto k = read_string(*n, "applies_to", p);
+  if (!k) {
+    return nullptr;
+  }
+  rule.applies_to = *k;
+  const facts::KindSpec* kind = facts::find_kind(*k);
+  if (kind == nullptr) {
+    p.at(*n, fmt::format("unknown applies_to kind '{}' (known: {})", *k, known_kinds()));
+  }
+  return kind;
+}
+
+// A placeholder naming no field of the kind would render literally in every finding.
+void check_placeholders(const MapReader& m,
+                        const Rule& rule,
+                        const facts::KindSpec* kind,
+                        Problems& p) {
+  if (kind == nullptr || !m.has("message")) {
+    return;
+  }
+  for (const TemplatePart& part : split_template(rule.message)) {
+    if (part.placeholder && kind->field(part.text) == nullptr) {
+      p.at(*m.get("message"),
+           fmt::format("message placeholder '{{{}}}' is not a field of kind '{}'",
+                       part.text,
+                       rule.applies_to));
     }
   }
+}
+
+// examples: {match, no_match}, the facts the rule must and must not fire on.
+void read_examples(const MapReader& m, Rule& rule, const facts::KindSpec* kind, Problems& p) {
+  const YAML::Node* n = m.require("examples");
+  if (n == nullptr) {
+    return;
+  }
+  MapReader ex(*n, "examples", {"match", "no_match"}, p);
+  if (!ex.is_map()) {
+    return;
+  }
+  for (auto [which, target] :
+       {std::pair{"match", &rule.match_examples}, std::pair{"no_match", &rule.no_match_examples}}) {
+    const YAML::Node* list = ex.get(which);
+    if (list != nullptr) {
+      *target = parse_examples(*list, which, kind, rule.applies_to, p);
+    }
+    // Examples are the rule's unit test: a rule that cannot show both sides is untested. (A
+    // list that is not a list was already reported by parse_examples.)
+    if (target->empty() && (list == nullptr || list->IsSequence())) {
+      p.at_line(ex.key_line(which), fmt::format("rule needs at least one '{}' example", which));
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<Rule> parse_rule(const YAML::Node& root, Problems& p) {
+  const std::size_t before = p.count();
+  MapReader m(root,
+              "rule",
+              {"id",
+               "title",
+               "description",
+               "severity",
+               "score",
+               "attack",
+               "applies_to",
+               "when",
+               "message",
+               "references",
+               "examples"},
+              p);
+  if (!m.is_map()) {
+    return std::nullopt;
+  }
+  Rule rule;
+  rule.source = p.path();
+  rule.line = m.key_line("id");
+  // Keys are read in a fixed order so that problems are always listed the same way.
+  read_identity(m, rule, p);
+  read_weight(m, rule, p);
+  read_links(m, rule, p);
+  const facts::KindSpec* kind = read_applies_to(m, rule, p);
   if (const YAML::Node* n = m.require("when")) {
     rule.when = ConditionParser(kind, rule.applies_to, p).parse(*n);
   }
-  if (kind != nullptr && m.has("message")) {
-    for (const TemplatePart& part : split_template(rule.message)) {
-      if (part.placeholder && kind->field(part.text) == nullptr) {
-        p.at(*m.get("message"),
-             fmt::format("message placeholder '{{{}}}' is not a field of kind '{}'",
-                         part.text,
-                         rule.applies_to));
-      }
-    }
-  }
-  if (const YAML::Node* n = m.require("examples")) {
-    MapReader ex(*n, "examples", {"match", "no_match"}, p);
-    if (ex.is_map()) {
-      for (auto [which, target] : {std::pair{"match", &rule.match_examples},
-                                   std::pair{"no_match", &rule.no_match_examples}}) {
-        const YAML::Node* list = ex.get(which);
-        if (list != nullptr) {
-          *target = parse_examples(*list, which, kind, rule.applies_to, p);
-        }
-        // Examples are the rule's unit test: a rule that cannot show both sides is untested. (A
-        // list that is not a list was already reported by parse_examples.)
-        if (target->empty() && (list == nullptr || list->IsSequence())) {
-          p.at_line(ex.key_line(which), fmt::format("rule needs at least one '{}' example", which));
-        }
-      }
-    }
-  }
+  check_placeholders(m, rule, kind, p);
+  read_examples(m, rule, kind, p);
   if (p.count() != before) {
     return std::nullopt;
   }

@@ -43,7 +43,8 @@ std::string allowed_list(std::span<const std::string_view> allowed) {
 
 }  // namespace
 
-int line_of(const YAML::Node& node) noexcept {
+int line_of(const YAML::Node& node) {
+  // Mark() throws only for an invalid node, which IsDefined() rules out first.
   if (!node.IsDefined()) {
     return 0;
   }
@@ -76,7 +77,7 @@ MapReader::MapReader(const YAML::Node& node,
   }
   is_map_ = true;
   for (const auto& kv : node) {
-    const YAML::Node key_node = kv.first;
+    const YAML::Node& key_node = kv.first;
     if (!key_node.IsScalar()) {
       problems_.at(key_node, fmt::format("{} keys must be plain strings", what_));
       continue;

@@ -23,7 +23,7 @@
 namespace smssaudit::rules::detail {
 
 /// 1-based line of a node, 0 when yaml-cpp has no mark for it.
-int line_of(const YAML::Node& node) noexcept;
+int line_of(const YAML::Node& node);
 
 /// Collects "path:line: message" problems for one file into a list shared by the whole load.
 class Problems {
