@@ -1,8 +1,9 @@
 // FILETIME <-> ISO-8601 conversions at full 100-ns precision (style.md convention 7).
 #include "smssaudit/core/filetime.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
-#include <cstdio>
 
 namespace smssaudit {
 namespace {
@@ -87,18 +88,14 @@ std::string filetime_to_iso8601(std::uint64_t filetime) {
   const std::uint64_t day_seconds = seconds % kSecondsPerDay;
   const auto days = static_cast<std::int64_t>(seconds / kSecondsPerDay);
   const CivilDate date = civil_from_days(days + kDaysTo1601);
-  std::array<char, 64> buf{};
-  std::snprintf(buf.data(),
-                buf.size(),
-                "%04lld-%02u-%02uT%02u:%02u:%02u.%07lluZ",
-                static_cast<long long>(date.year),
-                date.month,
-                date.day,
-                static_cast<unsigned>(day_seconds / 3600),
-                static_cast<unsigned>(day_seconds / 60 % 60),
-                static_cast<unsigned>(day_seconds % 60),
-                static_cast<unsigned long long>(fraction));
-  return std::string(buf.data());
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+                     date.year,
+                     date.month,
+                     date.day,
+                     day_seconds / 3600,
+                     day_seconds / 60 % 60,
+                     day_seconds % 60,
+                     fraction);
 }
 
 std::optional<std::uint64_t> iso8601_to_filetime(const std::string& text) {

@@ -1,9 +1,9 @@
 // Text helpers: ASCII case folding, UTF-16LE decoding, REG_MULTI_SZ splitting, path normalisation.
 #include "smssaudit/core/text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <array>
-#include <cstdio>
 
 namespace smssaudit::text {
 namespace {
@@ -281,9 +281,7 @@ std::string printable(std::string_view s) {
         continue;
       }
     }
-    std::array<char, 8> buf{};
-    std::snprintf(buf.data(), buf.size(), "\\x%02x", static_cast<unsigned>(c));
-    out.append(buf.data());
+    out.append(fmt::format("\\x{:02x}", static_cast<unsigned>(c)));
     ++i;
   }
   return out;

@@ -2,7 +2,9 @@
 #include "hive_spec_loader.hpp"
 
 #include "hive_encoding.hpp"
+#include "smssaudit/core/filetime.hpp"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -61,6 +63,17 @@ std::vector<std::string> split_path(std::string_view path) {
   return parts;
 }
 
+// "A\B" for the parts of A\B\C: the key holding the last part, which copy and delete walk to.
+std::string parent_path_of(const std::vector<std::string>& parts) {
+  std::string out;
+  for (std::size_t k = 0; k + 1 < parts.size(); ++k) {
+    if (k > 0)
+      out += '\\';
+    out += parts[k];
+  }
+  return out;
+}
+
 // Loader state for one spec file; a `base:` spec gets its own SpecFile sharing `chain`.
 class SpecFile {
  public:
@@ -72,6 +85,48 @@ class SpecFile {
   };
 
   Loaded load_text(std::string_view text) {
+    const YAML::Node doc = parse_document(text);
+    Loaded out;
+    if (const auto base = doc["base"]) {
+      out = load_base(base);
+      out.spec.description.clear();
+    }
+    read_settings(doc, out);
+    FixtureSpec& spec = out.spec;
+    // Order matters and is documented in fixtures/hives/README.md: copies, keys, copies marked
+    // after_keys, delete. A plain copy starts ControlSet002 from the base's ControlSet001 so that
+    // `keys` can make the two diverge; an after_keys copy mirrors a set this spec just wrote;
+    // deleting last lets a spec remove something from one control set only.
+    if (const auto n = doc["copy_control_set"])
+      apply_copies(n, spec.hive.root, false);
+    if (const auto n = doc["keys"])
+      apply_keys(n, spec.hive.root);
+    if (const auto n = doc["copy_control_set"])
+      apply_copies(n, spec.hive.root, true);
+    if (const auto n = doc["delete"])
+      apply_deletes(n, spec.hive.root);
+    return out;
+  }
+
+  Loaded load_file() {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in)
+      throw SpecError(name(), 0, 0, "cannot read the spec file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return load_text(text.str());
+  }
+
+ private:
+  std::string name() const { return path_.string(); }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& detail) const {
+    const YAML::Mark mark = node.Mark();
+    throw SpecError(name(), mark.line + 1, mark.column + 1, detail);
+  }
+
+  // The parsed spec; unknown top-level keys are errors, so a misspelt key is never ignored.
+  YAML::Node parse_document(std::string_view text) const {
     YAML::Node doc;
     try {
       doc = YAML::Load(std::string(text));
@@ -85,12 +140,11 @@ class SpecFile {
       if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end())
         fail(entry.first, "unknown top-level key '" + key + "'");
     }
+    return doc;
+  }
 
-    Loaded out;
-    if (const auto base = doc["base"]) {
-      out = load_base(base);
-      out.spec.description.clear();
-    }
+  // The scalar settings (file name, base-block fields, logs), each overriding the base spec's.
+  void read_settings(const YAML::Node& doc, Loaded& out) const {
     FixtureSpec& spec = out.spec;
     if (const auto n = doc["description"])
       spec.description = scalar(n, "description");
@@ -125,36 +179,6 @@ class SpecFile {
       spec.hive.last_written = filetime_of(n);
     if (const auto n = doc["logs"])
       spec.logs = logs_of(n);
-    // Order matters and is documented in fixtures/hives/README.md: copies, keys, copies marked
-    // after_keys, delete. A plain copy starts ControlSet002 from the base's ControlSet001 so that
-    // `keys` can make the two diverge; an after_keys copy mirrors a set this spec just wrote;
-    // deleting last lets a spec remove something from one control set only.
-    if (const auto n = doc["copy_control_set"])
-      apply_copies(n, spec.hive.root, false);
-    if (const auto n = doc["keys"])
-      apply_keys(n, spec.hive.root);
-    if (const auto n = doc["copy_control_set"])
-      apply_copies(n, spec.hive.root, true);
-    if (const auto n = doc["delete"])
-      apply_deletes(n, spec.hive.root);
-    return out;
-  }
-
-  Loaded load_file() {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in)
-      throw SpecError(name(), 0, 0, "cannot read the spec file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return load_text(text.str());
-  }
-
- private:
-  std::string name() const { return path_.string(); }
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& detail) const {
-    const YAML::Mark mark = node.Mark();
-    throw SpecError(name(), mark.line + 1, mark.column + 1, detail);
   }
 
   Loaded load_base(const YAML::Node& node) {
@@ -244,7 +268,7 @@ class SpecFile {
     if (!is_quoted(node) && integer_text(node.Scalar())) {
       return integer_of(node, 0, 18446744073709551615.0L, 64);
     }
-    const auto ft = parse_filetime_iso8601(node.Scalar());
+    const auto ft = iso8601_to_filetime(node.Scalar());
     if (!ft)
       fail(node, "bad time '" + node.Scalar() + "' (want 2021-03-04T10:11:12.1234567Z)");
     return *ft;
@@ -323,11 +347,7 @@ class SpecFile {
     if (to_parts.empty())
       fail(node["to"], "cannot copy onto the root key");
     copy.name = to_parts.back();
-    std::string parent_path;
-    for (std::size_t k = 0; k + 1 < to_parts.size(); ++k) {
-      parent_path += (k == 0 ? "" : "\\") + to_parts[k];
-    }
-    KeySpec* parent = walk(node["to"], root, parent_path, true);
+    KeySpec* parent = walk(node["to"], root, parent_path_of(to_parts), true);
     // An existing target is replaced as a whole, so the copy is exact.
     if (KeySpec* existing = parent->find_subkey(copy.name)) {
       *existing = std::move(copy);
@@ -362,7 +382,7 @@ class SpecFile {
         }
         ValueSpec value = value_of(v.first, v.second);
         if (!seen.insert(upcase_ascii(value.name)).second) {
-          fail(v.first, "value '" + name + "' appears twice in '" + path + "'");
+          fail(v.first, fmt::format("value '{}' appears twice in '{}'", name, path));
         }
         // A later definition (or one in a derived spec) replaces an earlier one, spelling included.
         if (ValueSpec* existing = key->find_value(value.name)) {
@@ -379,40 +399,46 @@ class SpecFile {
       fail(node, "delete must be a list");
     for (const auto& item : node) {
       if (item.IsScalar()) {
-        const auto parts = split_path(item.Scalar());
-        if (parts.empty())
-          fail(item, "cannot delete the root key");
-        std::string parent_path;
-        for (std::size_t k = 0; k + 1 < parts.size(); ++k) {
-          parent_path += (k == 0 ? "" : "\\") + parts[k];
-        }
-        KeySpec* parent = walk(item, root, parent_path, false);
-        const KeySpec* victim = parent ? parent->find_subkey(parts.back()) : nullptr;
-        if (victim == nullptr)
-          fail(item, "cannot delete '" + item.Scalar() + "': no such key");
-        std::erase_if(parent->subkeys, [&](const KeySpec& k) { return &k == victim; });
-        continue;
+        delete_key(item, root);
+      } else {
+        delete_value(item, root);
       }
-      if (!item.IsMap())
-        fail(item, "a delete entry is a key path or {key: PATH, value: NAME}");
-      for (const auto& entry : item) {
-        const auto k = entry.first.as<std::string>();
-        if (k != "key" && k != "value")
-          fail(entry.first, "unknown key '" + k + "' in delete");
-      }
-      if (!item["key"] || !item["value"])
-        fail(item, "a value delete needs 'key' and 'value'");
-      const std::string path = scalar(item["key"], "key");
-      std::string value_name = scalar(item["value"], "value");
-      if (value_name == "@")
-        value_name.clear();
-      KeySpec* key = walk(item["key"], root, path, false);
-      const ValueSpec* victim = key ? key->find_value(value_name) : nullptr;
-      if (victim == nullptr) {
-        fail(item["value"], "cannot delete value '" + value_name + "' of '" + path + "': absent");
-      }
-      std::erase_if(key->values, [&](const ValueSpec& v) { return &v == victim; });
     }
+  }
+
+  // A key-path entry removes the key with its subtree; deleting what is absent is a spec error.
+  void delete_key(const YAML::Node& item, KeySpec& root) const {
+    const auto parts = split_path(item.Scalar());
+    if (parts.empty())
+      fail(item, "cannot delete the root key");
+    KeySpec* parent = walk(item, root, parent_path_of(parts), false);
+    const KeySpec* victim = parent != nullptr ? parent->find_subkey(parts.back()) : nullptr;
+    if (victim == nullptr)
+      fail(item, "cannot delete '" + item.Scalar() + "': no such key");
+    std::erase_if(parent->subkeys, [&](const KeySpec& k) { return &k == victim; });
+  }
+
+  // A {key, value} entry removes one value ("@" is the default value), which must exist.
+  void delete_value(const YAML::Node& item, KeySpec& root) const {
+    if (!item.IsMap())
+      fail(item, "a delete entry is a key path or {key: PATH, value: NAME}");
+    for (const auto& entry : item) {
+      const auto k = entry.first.as<std::string>();
+      if (k != "key" && k != "value")
+        fail(entry.first, "unknown key '" + k + "' in delete");
+    }
+    if (!item["key"] || !item["value"])
+      fail(item, "a value delete needs 'key' and 'value'");
+    const std::string path = scalar(item["key"], "key");
+    std::string value_name = scalar(item["value"], "value");
+    if (value_name == "@")
+      value_name.clear();
+    KeySpec* key = walk(item["key"], root, path, false);
+    const ValueSpec* victim = key != nullptr ? key->find_value(value_name) : nullptr;
+    if (victim == nullptr) {
+      fail(item["value"], "cannot delete value '" + value_name + "' of '" + path + "': absent");
+    }
+    std::erase_if(key->values, [&](const ValueSpec& v) { return &v == victim; });
   }
 
   std::vector<std::string> strings_of(const YAML::Node& node) const {
@@ -448,47 +474,15 @@ class SpecFile {
 
   ValueSpec value_of(const YAML::Node& name_node, const YAML::Node& node) const {
     ValueSpec v;
-    v.name = name_node.Scalar();
-    if (v.name == "@")
-      v.name.clear();  // the default value
-    if (v.name.size() > 16383 || !printable_ascii(v.name)) {
-      fail(name_node, "value name '" + v.name + "' must be printable ASCII");
-    }
+    v.name = value_name_of(name_node);
     if (node.IsNull())
       fail(node, "value '" + v.name + "' has no data");
-    if (node.IsSequence()) {  // shorthand: list -> REG_MULTI_SZ
-      v.type = kRegMultiSz;
-      v.data = text_bytes(node, true);
+    if (node.IsSequence() || node.IsScalar()) {
+      read_shorthand(node, v);
       return v;
     }
-    if (node.IsScalar()) {  // shorthand: plain integer -> REG_DWORD, anything else -> REG_SZ
-      if (!is_quoted(node) && integer_text(node.Scalar())) {
-        v.type = kRegDword;
-        v.data = le32_bytes(
-            static_cast<std::uint32_t>(integer_of(node, -2147483648.0L, 4294967295.0L, 32)));
-      } else {
-        v.type = kRegSz;
-        v.data = text_bytes(node, false);
-      }
-      return v;
-    }
-    for (const auto& entry : node) {
-      const auto k = entry.first.as<std::string>();
-      if (k != "type" && k != "data" && k != "hex") {
-        fail(entry.first, "unknown key '" + k + "' in value '" + v.name + "'");
-      }
-    }
-    const YAML::Node type = node["type"];
-    if (!type)
-      fail(node, "value '" + v.name + "' needs a type");
-    const std::string type_text = scalar(type, "type");
-    if (const auto named = reg_type_from_name(type_text)) {
-      v.type = *named;
-    } else if (!is_quoted(type) && integer_text(type_text)) {
-      v.type = u32_of(type);
-    } else {
-      fail(type, "unknown value type '" + type_text + "'");
-    }
+    check_value_keys(node, v.name);
+    v.type = value_type_of(node, v.name);
     const YAML::Node data = node["data"];
     const YAML::Node hex = node["hex"];
     if (data && hex)
@@ -505,30 +499,78 @@ class SpecFile {
         fail(node, "value '" + v.name + "' needs data or hex");
       return v;
     }
-    switch (v.type) {
+    v.data = data_bytes(v.type, data);
+    return v;
+  }
+
+  // The stored value name: "@" is the default value (""), and names are written as ASCII.
+  std::string value_name_of(const YAML::Node& name_node) const {
+    std::string value_name = name_node.Scalar();
+    if (value_name == "@")
+      value_name.clear();
+    if (value_name.size() > 16383 || !printable_ascii(value_name)) {
+      fail(name_node, "value name '" + value_name + "' must be printable ASCII");
+    }
+    return value_name;
+  }
+
+  // Shorthand forms: a list is REG_MULTI_SZ, a plain integer REG_DWORD, any other scalar REG_SZ.
+  void read_shorthand(const YAML::Node& node, ValueSpec& v) const {
+    if (node.IsSequence()) {
+      v.type = kRegMultiSz;
+      v.data = text_bytes(node, true);
+    } else if (!is_quoted(node) && integer_text(node.Scalar())) {
+      v.type = kRegDword;
+      v.data = le32_bytes(
+          static_cast<std::uint32_t>(integer_of(node, -2147483648.0L, 4294967295.0L, 32)));
+    } else {
+      v.type = kRegSz;
+      v.data = text_bytes(node, false);
+    }
+  }
+
+  // A full value map takes only type, data and hex; anything else is most likely a typo.
+  void check_value_keys(const YAML::Node& node, const std::string& value_name) const {
+    for (const auto& entry : node) {
+      const auto k = entry.first.as<std::string>();
+      if (k != "type" && k != "data" && k != "hex") {
+        fail(entry.first, fmt::format("unknown key '{}' in value '{}'", k, value_name));
+      }
+    }
+  }
+
+  // `type:` is a REG_* name or a raw number, so fixtures can hold types Windows never uses.
+  std::uint32_t value_type_of(const YAML::Node& node, const std::string& value_name) const {
+    const YAML::Node type = node["type"];
+    if (!type)
+      fail(node, "value '" + value_name + "' needs a type");
+    const std::string type_text = scalar(type, "type");
+    if (const auto named = reg_type_from_name(type_text))
+      return *named;
+    if (!is_quoted(type) && integer_text(type_text))
+      return u32_of(type);
+    fail(type, "unknown value type '" + type_text + "'");
+  }
+
+  // `data:` encoded as its type stores it; types without a text form take hex or {utf16: ...}.
+  std::vector<std::uint8_t> data_bytes(std::uint32_t type, const YAML::Node& data) const {
+    switch (type) {
       case kRegSz:
       case kRegExpandSz:
-        v.data = text_bytes(data, false);
-        break;
+        return text_bytes(data, false);
       case kRegMultiSz:
-        v.data = text_bytes(data, true);
-        break;
+        return text_bytes(data, true);
       case kRegDword:
-        v.data = le32_bytes(
+        return le32_bytes(
             static_cast<std::uint32_t>(integer_of(data, -2147483648.0L, 4294967295.0L, 32)));
-        break;
       case kRegDwordBigEndian:
-        v.data = be32_bytes(
+        return be32_bytes(
             static_cast<std::uint32_t>(integer_of(data, -2147483648.0L, 4294967295.0L, 32)));
-        break;
       case kRegQword:
-        v.data = le64_bytes(integer_of(data, -9223372036854775808.0L, 18446744073709551615.0L, 64));
-        break;
+        return le64_bytes(integer_of(data, -9223372036854775808.0L, 18446744073709551615.0L, 64));
       default:
-        v.data = binary_of(data);
-        break;
+        return binary_of(data);
     }
-    return v;
   }
 
   fs::path path_;

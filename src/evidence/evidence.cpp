@@ -1,52 +1,19 @@
 // Evidence description: size and SHA-256 of an input, read strictly read-only.
 #include "smssaudit/evidence/evidence.hpp"
 
+#include "evidence/read_only_file.hpp"
+
 #include <openssl/evp.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <memory>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace smssaudit::evidence {
 namespace {
 
 constexpr std::size_t kBlockSize = 1U << 20;  // stream in 1 MiB blocks: hives reach 100+ MiB
-
-/// Owns one read-only file descriptor.
-// The descriptor is never opened for writing; RAII closes it on every return path.
-class ReadOnlyFd {
- public:
-  explicit ReadOnlyFd(int fd) noexcept : fd_(fd) {}
-
-  ReadOnlyFd(const ReadOnlyFd&) = delete;
-  ReadOnlyFd& operator=(const ReadOnlyFd&) = delete;
-
-  ~ReadOnlyFd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
-// O_NOATIME keeps the access time of the evidence unchanged, but the kernel allows it only to
-// the file's owner (or CAP_FOWNER): EPERM means "retry without it", not "unreadable".
-int open_read_only(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOATIME | O_CLOEXEC);
-  if (fd < 0 && errno == EPERM) {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  }
-  return fd;
-}
 
 // OpenSSL 3 contexts are freed with EVP_MD_CTX_free; a functor keeps unique_ptr zero-size.
 struct EvpCtxFree {
@@ -79,20 +46,10 @@ std::string sha256_hex(const void* data, std::size_t size) {
 }
 
 Result<Evidence> describe_file(const std::string& path, const std::string& kind) {
-  const ReadOnlyFd fd(open_read_only(path));
-  if (fd.get() < 0) {
-    const int err = errno;
-    return fail(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo, path, std::strerror(err));
-  }
-
-  // Hash only regular files: a FIFO or device given as evidence could block or never end.
-  struct stat st {};
-
-  if (::fstat(fd.get(), &st) != 0) {
-    return fail(ErrorCode::kIo, path, std::strerror(errno));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return fail(ErrorCode::kIo, path, "not a regular file");
+  // Only regular files are hashed: ReadOnlyFile::open refuses FIFOs and devices.
+  auto file = ReadOnlyFile::open(path);
+  if (!file) {
+    return fail(std::move(file).error());
   }
 
   const std::unique_ptr<EVP_MD_CTX, EvpCtxFree> ctx(EVP_MD_CTX_new());
@@ -100,23 +57,20 @@ Result<Evidence> describe_file(const std::string& path, const std::string& kind)
     return fail(ErrorCode::kIo, path, "cannot initialise SHA-256");
   }
   // Stream the file: hives and EVTX logs can be hundreds of MiB, so never load them whole.
-  std::vector<unsigned char> block(kBlockSize);
+  std::vector<std::uint8_t> block(kBlockSize);
   std::uint64_t total = 0;
   for (;;) {
-    const ssize_t n = ::read(fd.get(), block.data(), block.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return fail(ErrorCode::kIo, path, std::string("read failed: ") + std::strerror(errno));
+    auto n = file->read_up_to(block);
+    if (!n) {
+      return fail(std::move(n).error());
     }
-    if (n == 0) {
+    if (*n == 0) {
       break;
     }
-    if (EVP_DigestUpdate(ctx.get(), block.data(), static_cast<std::size_t>(n)) != 1) {
+    if (EVP_DigestUpdate(ctx.get(), block.data(), *n) != 1) {
       return fail(ErrorCode::kIo, path, "SHA-256 update failed");
     }
-    total += static_cast<std::uint64_t>(n);
+    total += *n;
   }
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned len = 0;

@@ -3,8 +3,10 @@
 
 #include "smssaudit/core/text.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <array>
-#include <cstdio>
 
 namespace smssaudit::facts {
 namespace {
@@ -17,12 +19,10 @@ std::string hex_bytes(const std::vector<std::uint8_t>& raw) {
   std::string out;
   const std::size_t n = std::min(raw.size(), kDisplayBinaryBytes);
   for (std::size_t i = 0; i < n; ++i) {
-    std::array<char, 4> buf{};
-    std::snprintf(buf.data(), buf.size(), "%02x", static_cast<unsigned>(raw[i]));
     if (i != 0) {
       out.push_back(' ');
     }
-    out.append(buf.data());
+    out.append(fmt::format("{:02x}", static_cast<unsigned>(raw[i])));
   }
   if (raw.size() > n) {
     out.append(" ...");
@@ -49,9 +49,7 @@ std::string reg_type_name(std::uint32_t type) {
   if (type < kNames.size()) {
     return kNames.at(type);
   }
-  std::array<char, 24> buf{};
-  std::snprintf(buf.data(), buf.size(), "REG_0x%02X", type);
-  return buf.data();
+  return fmt::format("REG_0x{:02X}", type);
 }
 
 bool RegValue::is_string_type() const noexcept {
@@ -78,10 +76,7 @@ std::string RegValue::display() const {
                        type == static_cast<std::uint32_t>(RegType::kDwordBigEndian);
     // Flags and masks read better in hex; small counts do not need it.
     if (dword && *number > 9) {
-      std::array<char, 24> buf{};
-      std::snprintf(
-          buf.data(), buf.size(), " (0x%08llx)", static_cast<unsigned long long>(*number));
-      out.append(buf.data());
+      out.append(fmt::format(" (0x{:08x})", static_cast<unsigned long long>(*number)));
     }
     return out;
   }

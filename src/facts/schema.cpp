@@ -164,6 +164,16 @@ constexpr std::array kControlSetDiff{
     FieldSpec{"current_set", kString, "Select\\Current control set"},
 };
 
+constexpr std::array kReplayChange{
+    SMSSAUDIT_REGISTRY_COMMON,
+    FieldSpec{"change", kString, "added | removed | modified (replayed state vs on-disk file)"},
+    FieldSpec{"on_disk", kString, "type:data in the primary file as stored"},
+    FieldSpec{"replayed", kString, "type:data after replaying the transaction logs"},
+    FieldSpec{"category",
+              kString,
+              "autostart | dll_policy | subsystems | environment | memory | volatile | other"},
+};
+
 constexpr std::array kSelect{
     FieldSpec{"present", kBool, "Select exists"},
     FieldSpec{"current", kInt, "Select\\Current"},
@@ -212,6 +222,9 @@ constexpr std::array kKinds{
     KindSpec{"registry.pathext_entry", "one extension of Environment\\PATHEXT", kPathextEntry},
     KindSpec{
         "registry.pending_rename", "one PendingFileRenameOperations(2) operation", kPendingRename},
+    KindSpec{"registry.replay_change",
+             "an audited value that only the transaction logs hold (changed before acquisition)",
+             kReplayChange},
     KindSpec{"registry.select", "SYSTEM\\Select", kSelect},
     KindSpec{"registry.setting", "a scalar Session Manager policy value", kSetting},
     KindSpec{"registry.subsystem_entry", "a SubSystems Required/Optional entry", kSubsystemEntry},

@@ -1,16 +1,14 @@
 // REGF base block (file bytes 0-4095) parsed without libregf: libregf exposes neither the sequence
 // numbers nor the Windows checksum rule, and refuses a mismatching checksum (registry.md 4.2, 4.5).
+#include "evidence/read_only_file.hpp"
 #include "smssaudit/core/text.hpp"
 #include "smssaudit/readers/hive_reader.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <utility>
 
 namespace smssaudit::readers {
 namespace {
@@ -26,39 +24,12 @@ std::uint32_t u32_at(std::span<const std::uint8_t> b, std::size_t off) noexcept 
          (static_cast<std::uint32_t>(b[off + 3]) << 24);
 }
 
-/// Owns one read-only descriptor (O_NOATIME when permitted, so reading evidence keeps its atime).
-class ReadOnlyFile {
- public:
-  explicit ReadOnlyFile(const std::string& path) noexcept {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_NOATIME | O_CLOEXEC);
-    if (fd_ < 0 && errno == EPERM) {
-      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    }
-  }
-
-  ReadOnlyFile(const ReadOnlyFile&) = delete;
-  ReadOnlyFile& operator=(const ReadOnlyFile&) = delete;
-
-  ~ReadOnlyFile() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-
-  int fd() const noexcept { return fd_; }
-
- private:
-  int fd_ = -1;
-};
-
 // The first bytes of a non-hive help identify it ("4d 5a" = PE, "43 52 45 47" = Win9x CREG).
 std::string hex4(std::span<const std::uint8_t> b) {
   std::string out;
   for (std::size_t i = 0; i < b.size() && i < 4; ++i) {
-    std::array<char, 4> buf{};
-    std::snprintf(buf.data(), buf.size(), "%02x", static_cast<unsigned>(b[i]));
     out += (i == 0 ? "" : " ");
-    out += buf.data();
+    out += fmt::format("{:02x}", static_cast<unsigned>(b[i]));
   }
   return out;
 }
@@ -125,39 +96,17 @@ Result<facts::BaseBlock> parse_base_block(std::span<const std::uint8_t> bytes,
 }
 
 Result<facts::BaseBlock> read_base_block(const std::string& path) {
-  const ReadOnlyFile file(path);
-  if (file.fd() < 0) {
-    const int err = errno;
-    return fail(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo, path, std::strerror(err));
-  }
-
-  struct stat st {};
-
-  if (::fstat(file.fd(), &st) != 0) {
-    return fail(ErrorCode::kIo, path, std::strerror(errno));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return fail(ErrorCode::kIo, path, "not a regular file");
+  auto file = evidence::ReadOnlyFile::open(path);
+  if (!file) {
+    return fail(std::move(file).error());
   }
   // Read up to 4096 bytes; a shorter file is handed to the parser, which decides what it is.
   std::array<std::uint8_t, kBaseBlockSize> buf{};
-  std::size_t got = 0;
-  while (got < buf.size()) {
-    const ssize_t n = ::read(file.fd(), buf.data() + got, buf.size() - got);
-    // Retry reads interrupted by a signal; any other failure is an I/O error.
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return fail(ErrorCode::kIo, path, std::string("read failed: ") + std::strerror(errno));
-    }
-    if (n == 0) {
-      break;
-    }
-    got += static_cast<std::size_t>(n);
+  auto got = file->read_up_to(buf);
+  if (!got) {
+    return fail(std::move(got).error());
   }
-  auto parsed = parse_base_block(std::span<const std::uint8_t>(buf.data(), got),
-                                 static_cast<std::uint64_t>(st.st_size));
+  auto parsed = parse_base_block(std::span<const std::uint8_t>(buf.data(), *got), file->size());
   if (!parsed) {
     Error e = std::move(parsed).error();
     e.context = path;  // name the file: parse_base_block only sees bytes

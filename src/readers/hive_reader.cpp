@@ -9,15 +9,16 @@
 #include "smssaudit/facts/surface.hpp"
 
 #include <boost/filesystem.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 
 namespace smssaudit::readers {
 namespace {
 
 namespace fs = boost::filesystem;
+using libyal::name_of;
 using libyal::RegfFile;
 using libyal::RegfKey;
 using libyal::RegfTrailLog;
@@ -27,9 +28,7 @@ constexpr std::string_view kCurrentVersionPath = "Microsoft\\Windows NT\\Current
 
 // Checksums and sequence numbers are quoted in hex, the way regf tools print them.
 std::string hex32(std::uint32_t v) {
-  std::array<char, 16> buf{};
-  std::snprintf(buf.data(), buf.size(), "0x%08x", v);
-  return buf.data();
+  return fmt::format("0x{:08x}", v);
 }
 
 // Key paths use backslashes as regedit shows them, so diagnostics can be pasted into tools.
@@ -136,6 +135,18 @@ Result<OpenedHive> open_hive(const std::string& path,
   return OpenedHive{std::move(base).value(), std::move(logs), std::move(file).value()};
 }
 
+// Something under a present key could not be read: the key stays present but its error lists
+// every such problem ("; "-separated), and each is also a warning.
+void partial_key(facts::RegKey& out,
+                 const char* code,
+                 const std::string& problem,
+                 const std::string& source,
+                 const std::string& location,
+                 DiagnosticSink& sink) {
+  out.error += (out.error.empty() ? "" : "; ") + problem;
+  sink.add(DiagLevel::kWarning, code, source, location, problem);
+}
+
 /// Reads every value of `key` into `out`, turning per-value problems into RegValue::error plus a
 /// diagnostic, so one bad value never hides its siblings.
 void read_values(const RegfKey& key,
@@ -154,11 +165,14 @@ void read_values(const RegfKey& key,
     // Opening the value and reading its name can each fail; both leave the value nameless, so it
     // cannot be reported as a RegValue and is described in RegKey::error instead.
     auto value = key.value(i);
-    auto name = value ? value->name() : Result<std::string>(Unexpected{value.error()});
+    auto name = name_of(value);
     if (!name) {
-      const std::string msg = "value #" + std::to_string(i) + " unreadable: " + name.error().detail;
-      out.error += (out.error.empty() ? "" : "; ") + msg;
-      sink.add(DiagLevel::kWarning, "hive.value_unreadable", source, location, msg);
+      partial_key(out,
+                  "hive.value_unreadable",
+                  "value #" + std::to_string(i) + " unreadable: " + name.error().detail,
+                  source,
+                  location,
+                  sink);
       continue;
     }
     const RegfValue& v = *value;
@@ -230,25 +244,31 @@ facts::RegKey capture_key(const RegfKey& key,
   if (auto lw = key.last_written()) {
     out.last_written = *lw;  // nk +4
   } else {
-    out.error = "last-written time unreadable: " + lw.error().message();
+    out.error += std::string(out.error.empty() ? "" : "; ") +
+                 "last-written time unreadable: " + lw.error().message();
   }
   read_values(key, location, source, sink, out);
   // Direct subkey names: analyses compare them with baselines (e.g. unexpected SubSystems).
   auto n = key.subkey_count();
   if (!n) {
-    const std::string msg = "subkeys unreadable: " + n.error().message();
-    out.error += (out.error.empty() ? "" : "; ") + msg;
-    sink.add(DiagLevel::kWarning, "hive.key_unreadable", source, location, msg);
+    partial_key(out,
+                "hive.key_unreadable",
+                "subkeys unreadable: " + n.error().message(),
+                source,
+                location,
+                sink);
     return out;
   }
   for (int i = 0; i < *n; ++i) {
     auto sub = key.subkey(i);
-    auto name = sub ? sub->name() : Result<std::string>(Unexpected{sub.error()});
+    auto name = name_of(sub);
     if (!name) {
-      const std::string msg =
-          "subkey #" + std::to_string(i) + " unreadable: " + name.error().detail;
-      out.error += (out.error.empty() ? "" : "; ") + msg;
-      sink.add(DiagLevel::kWarning, "hive.key_unreadable", source, location, msg);
+      partial_key(out,
+                  "hive.key_unreadable",
+                  "subkey #" + std::to_string(i) + " unreadable: " + name.error().detail,
+                  source,
+                  location,
+                  sink);
       continue;
     }
     out.subkeys.push_back(*name);
@@ -335,12 +355,156 @@ void check_file_corruption(const RegfFile& file, const std::string& path, Diagno
   }
 }
 
+/// An opened hive and its root key: where both readers start.
+struct OpenedRoot {
+  OpenedHive hive;
+  RegfKey root;  ///< declared after `hive`, so it is freed before the file it was read from
+};
+
+/// The preamble both readers share: open the hive, then its root key. Failing either is fatal, so
+/// the libregf trails are emitted here before the error goes back.
+Result<OpenedRoot> open_root(const std::string& path,
+                             std::string_view expected_name,
+                             DiagnosticSink& sink,
+                             RegfTrailLog& trails) {
+  auto opened = open_hive(path, expected_name, sink, trails);
+  if (!opened) {
+    emit_trails(trails, path, sink);
+    return fail(std::move(opened).error());
+  }
+  auto root = opened->file.root_key();
+  if (!root) {
+    emit_trails(trails, path, sink);
+    return fail(ErrorCode::kHiveLibrary, path, "cannot read the root key: " + root.error().detail);
+  }
+  return OpenedRoot{std::move(opened).value(), std::move(root).value()};
+}
+
+// Windows names logs <hive>.LOG, .LOG1, .LOG2; the position here is also the report order.
+constexpr std::array<std::string_view, 3> kLogSuffixes = {".LOG", ".LOG1", ".LOG2"};
+
+// Which log of `base_name` the directory entry `name` is (case varies with the collection tool,
+// so names are compared case-insensitively), as an index into kLogSuffixes.
+std::optional<std::size_t> log_rank(const std::string& name, const std::string& base_name) {
+  for (std::size_t rank = 0; rank < kLogSuffixes.size(); ++rank) {
+    if (text::iequals(name, base_name + std::string(kLogSuffixes.at(rank)))) {
+      return rank;
+    }
+  }
+  return std::nullopt;
+}
+
+// Size and, when it has one, the base-block copy of the log `name` found beside `hive`.
+facts::HiveLogFile describe_log(const fs::path& hive,
+                                const fs::path& found,
+                                const std::string& name) {
+  facts::HiveLogFile log;
+  log.path = hive.has_parent_path() ? (hive.parent_path() / name).string() : name;
+  boost::system::error_code ec;
+  const auto size = fs::file_size(found, ec);
+  log.size = ec ? 0 : static_cast<std::uint64_t>(size);
+  // A log's first sector is a base-block copy (type 1/2 old, 6 new format, registry.md 4.3/4.4).
+  if (log.size >= 512) {
+    if (auto bb = read_base_block(log.path)) {
+      log.base = std::move(bb).value();
+    }
+  }
+  return log;
+}
+
+/// Where the SYSTEM reader's keys sit among the root's subkeys.
+struct RootLayout {
+  std::optional<int> select_index;
+  std::vector<std::pair<std::uint32_t, int>> control_sets;  ///< (number, subkey index) by number
+};
+
+// Root subkeys: Select plus ControlSetNNN. An offline hive has no CurrentControlSet link, so every
+// ControlSetNNN is audited and Select only says which one was current (registry.md 2). Every
+// readable name is appended to `names`, in stored order.
+RootLayout scan_root(const RegfKey& root,
+                     const std::string& path,
+                     DiagnosticSink& sink,
+                     std::vector<std::string>& names) {
+  RootLayout layout;
+  auto count = root.subkey_count();
+  if (!count) {
+    sink.add(DiagLevel::kWarning, "hive.key_unreadable", path, "(root)", count.error().message());
+    return layout;
+  }
+  for (int i = 0; i < *count; ++i) {
+    auto sub = root.subkey(i);
+    auto name = name_of(sub);
+    if (!name) {
+      sink.add(DiagLevel::kWarning,
+               "hive.key_unreadable",
+               path,
+               "(root subkey #" + std::to_string(i) + ")",
+               name.error().detail);
+      continue;
+    }
+    names.push_back(*name);
+    if (text::iequals(*name, "Select")) {
+      layout.select_index = i;
+    } else if (auto n = control_set_number(*name)) {
+      layout.control_sets.emplace_back(*n, i);
+    }
+  }
+  // Report control sets by number whatever their stored order; the subkey index is kept to open
+  // each one without a second name lookup.
+  std::stable_sort(layout.control_sets.begin(),
+                   layout.control_sets.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  return layout;
+}
+
+// SYSTEM\Select: Current/Default/Failed/LastKnownGood name ControlSet numbers (registry.md 2).
+facts::SelectInfo read_select(const RegfKey& root,
+                              int index,
+                              const std::string& path,
+                              DiagnosticSink& sink) {
+  facts::SelectInfo select;
+  auto sel = root.subkey(index);
+  if (!sel) {
+    sink.add(DiagLevel::kWarning, "hive.key_unreadable", path, "Select", sel.error().message());
+    return select;
+  }
+  const facts::RegKey k = capture_key(*sel, "Select", "Select", path, sink);
+  select.key_present = true;
+  select.last_written = k.last_written;
+  select.current = dword_of(k, "Current");
+  select.default_set = dword_of(k, "Default");
+  select.failed = dword_of(k, "Failed");
+  select.last_known_good = dword_of(k, "LastKnownGood");
+  return select;
+}
+
+// One ControlSetNNN with every surface key captured, so a missing key is reported as absent
+// rather than skipped. nullopt (after a diagnostic) when the set itself cannot be opened.
+std::optional<facts::ControlSet> capture_control_set(const RegfKey& root,
+                                                     int index,
+                                                     std::uint32_t number,
+                                                     const std::string& name,
+                                                     const std::string& path,
+                                                     DiagnosticSink& sink) {
+  auto cs_key = root.subkey(index);
+  if (!cs_key) {
+    sink.add(DiagLevel::kWarning, "hive.key_unreadable", path, name, cs_key.error().message());
+    return std::nullopt;
+  }
+  facts::ControlSet cs;
+  cs.name = name;
+  cs.number = number;
+  for (const facts::SurfaceKey& sk : facts::session_manager_surface()) {
+    cs.keys.push_back(capture_path(*cs_key, name, std::string(sk.path), path, sink));
+  }
+  return cs;
+}
+
 }  // namespace
 
 std::vector<facts::HiveLogFile> find_hive_logs(const std::string& hive_path) {
-  // Windows names logs <hive>.LOG, .LOG1, .LOG2; case varies with the collection tool, so list the
-  // directory and compare names case-insensitively rather than probing fixed spellings.
-  static constexpr std::array<std::string_view, 3> kSuffixes = {".LOG", ".LOG1", ".LOG2"};
+  // List the directory and compare names rather than probing fixed spellings: the case of the
+  // suffix varies with the collection tool.
   const fs::path hive(hive_path);
   const std::string base_name = hive.filename().string();
   // A bare file name means the current directory.
@@ -349,26 +513,10 @@ std::vector<facts::HiveLogFile> find_hive_logs(const std::string& hive_path) {
   boost::system::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    for (std::size_t rank = 0; rank < kSuffixes.size(); ++rank) {
-      if (!text::iequals(name, base_name + std::string(kSuffixes.at(rank)))) {
-        continue;
-      }
-      boost::system::error_code sec;
-      if (!fs::is_regular_file(it->path(), sec)) {
-        continue;
-      }
-      facts::HiveLogFile log;
-      log.path = hive.has_parent_path() ? (hive.parent_path() / name).string() : name;
-      const auto size = fs::file_size(it->path(), sec);
-      log.size = sec ? 0 : static_cast<std::uint64_t>(size);
-      // A log's first sector is a base-block copy (type 1/2 old, 6 new format,
-      // registry.md 4.3/4.4).
-      if (log.size >= 512) {
-        if (auto bb = read_base_block(log.path)) {
-          log.base = std::move(bb).value();
-        }
-      }
-      found.emplace_back(rank, std::move(log));
+    const auto rank = log_rank(name, base_name);
+    boost::system::error_code sec;
+    if (rank && fs::is_regular_file(it->path(), sec)) {
+      found.emplace_back(*rank, describe_log(hive, it->path(), name));
     }
   }
   // Stable report order: .LOG, .LOG1, .LOG2 whatever the directory order was.
@@ -385,89 +533,29 @@ std::vector<facts::HiveLogFile> find_hive_logs(const std::string& hive_path) {
 
 Result<facts::SystemHive> read_system_hive(const std::string& path, DiagnosticSink& sink) {
   RegfTrailLog trails;
-  auto opened = open_hive(path, "SYSTEM", sink, trails);
+  auto opened = open_root(path, "SYSTEM", sink, trails);
   if (!opened) {
-    emit_trails(trails, path, sink);
     return fail(std::move(opened).error());
   }
+  const RegfKey& root = opened->root;
   facts::SystemHive hive;
   hive.path = path;
-  hive.base = opened->base;
-  hive.logs = opened->logs;
-  const RegfFile& file = opened->file;
-
-  auto root = file.root_key();
-  if (!root) {
-    emit_trails(trails, path, sink);
-    return fail(ErrorCode::kHiveLibrary, path, "cannot read the root key: " + root.error().detail);
-  }
+  hive.base = opened->hive.base;
+  hive.logs = opened->hive.logs;
   // From here on nothing is fatal: each problem is scoped to a key or value.
   hive.root_readable = true;
 
-  // Root subkeys: Select plus ControlSetNNN. An offline hive has no CurrentControlSet link, so
-  // every ControlSetNNN is audited and Select only says which one was current (registry.md 2).
-  std::optional<int> select_index;
-  std::vector<std::pair<std::uint32_t, int>> control_sets;  // (number, subkey index)
-  if (auto count = root->subkey_count(); !count) {
-    sink.add(DiagLevel::kWarning, "hive.key_unreadable", path, "(root)", count.error().message());
-  } else {
-    for (int i = 0; i < *count; ++i) {
-      auto sub = root->subkey(i);
-      auto name = sub ? sub->name() : Result<std::string>(Unexpected{sub.error()});
-      if (!name) {
-        sink.add(DiagLevel::kWarning,
-                 "hive.key_unreadable",
-                 path,
-                 "(root subkey #" + std::to_string(i) + ")",
-                 name.error().detail);
-        continue;
-      }
-      hive.root_subkeys.push_back(*name);
-      if (text::iequals(*name, "Select")) {
-        select_index = i;
-      } else if (auto n = control_set_number(*name)) {
-        control_sets.emplace_back(*n, i);
-      }
-    }
+  const RootLayout layout = scan_root(root, path, sink, hive.root_subkeys);
+  if (layout.select_index) {
+    hive.select = read_select(root, *layout.select_index, path, sink);
   }
-
-  // SYSTEM\Select: Current/Default/Failed/LastKnownGood name ControlSet numbers (registry.md 2).
-  if (select_index) {
-    if (auto sel = root->subkey(*select_index)) {
-      const facts::RegKey k = capture_key(*sel, "Select", "Select", path, sink);
-      hive.select.key_present = true;
-      hive.select.last_written = k.last_written;
-      hive.select.current = dword_of(k, "Current");
-      hive.select.default_set = dword_of(k, "Default");
-      hive.select.failed = dword_of(k, "Failed");
-      hive.select.last_known_good = dword_of(k, "LastKnownGood");
-    } else {
-      sink.add(DiagLevel::kWarning, "hive.key_unreadable", path, "Select", sel.error().message());
-    }
-  }
-
-  // Report control sets by number whatever their stored order; the subkey index is reused to
-  // open each one without a second name lookup.
-  std::stable_sort(control_sets.begin(), control_sets.end(), [](const auto& a, const auto& b) {
-    return a.first < b.first;
-  });
-  for (const auto& [number, index] : control_sets) {
+  for (const auto& [number, index] : layout.control_sets) {
     const std::string name = hive.root_subkeys.at(static_cast<std::size_t>(index));
-    auto cs_key = root->subkey(index);
-    if (!cs_key) {
-      sink.add(DiagLevel::kWarning, "hive.key_unreadable", path, name, cs_key.error().message());
-      continue;
+    if (auto cs = capture_control_set(root, index, number, name, path, sink)) {
+      hive.control_sets.push_back(std::move(*cs));
     }
-    facts::ControlSet cs;
-    cs.name = name;
-    cs.number = number;
-    // Capture every surface key, so a missing key is reported as absent rather than skipped.
-    for (const facts::SurfaceKey& sk : facts::session_manager_surface()) {
-      cs.keys.push_back(capture_path(*cs_key, name, std::string(sk.path), path, sink));
-    }
-    hive.control_sets.push_back(std::move(cs));
   }
-  if (control_sets.empty()) {
+  if (layout.control_sets.empty()) {
     sink.add(DiagLevel::kWarning,
              "hive.no_control_sets",
              path,
@@ -475,31 +563,24 @@ Result<facts::SystemHive> read_system_hive(const std::string& path, DiagnosticSi
              "no ControlSetNNN key under the root: not a SYSTEM hive, or its root is damaged");
   }
 
-  check_file_corruption(file, path, sink);
+  check_file_corruption(opened->hive.file, path, sink);
   emit_trails(trails, path, sink);
   return hive;
 }
 
 Result<facts::SoftwareHive> read_software_hive(const std::string& path, DiagnosticSink& sink) {
   RegfTrailLog trails;
-  auto opened = open_hive(path, "SOFTWARE", sink, trails);
+  auto opened = open_root(path, "SOFTWARE", sink, trails);
   if (!opened) {
-    emit_trails(trails, path, sink);
     return fail(std::move(opened).error());
   }
   facts::SoftwareHive hive;
   hive.path = path;
-  hive.base = opened->base;
-  const RegfFile& file = opened->file;
+  hive.base = opened->hive.base;
 
-  auto root = file.root_key();
-  if (!root) {
-    emit_trails(trails, path, sink);
-    return fail(ErrorCode::kHiveLibrary, path, "cannot read the root key: " + root.error().detail);
-  }
   // SOFTWARE has the same root layout as HKLM\SOFTWARE, so the path starts at "Microsoft".
   const std::string location(kCurrentVersionPath);
-  auto cv = root->subkey_by_path(kCurrentVersionPath);
+  auto cv = opened->root.subkey_by_path(kCurrentVersionPath);
   if (!cv) {
     sink.add(DiagLevel::kWarning, "hive.key_unreadable", path, location, cv.error().detail);
   } else if (!cv->has_value()) {
@@ -525,7 +606,7 @@ Result<facts::SoftwareHive> read_software_hive(const std::string& path, Diagnost
     hive.install_date = dword_of(k, "InstallDate");
     hive.system_root = string_of(k, "SystemRoot");
   }
-  check_file_corruption(file, path, sink);
+  check_file_corruption(opened->hive.file, path, sink);
   emit_trails(trails, path, sink);
   return hive;
 }

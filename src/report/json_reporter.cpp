@@ -43,6 +43,16 @@ Json time_or_null(std::uint64_t filetime) {
   return or_null(detail::iso_time(filetime));
 }
 
+// Every list keeps the order the pipeline gave it; `to_json` converts one element.
+template <typename Range, typename ToJson>
+Json json_array(const Range& items, ToJson to_json) {
+  Json list = Json::array();
+  for (const auto& item : items) {
+    list.push_back(to_json(item));
+  }
+  return list;
+}
+
 Json diagnostic_json(const Diagnostic& d, bool with_source) {
   Json j = Json::object();
   j["level"] = to_string(d.level);
@@ -56,11 +66,8 @@ Json diagnostic_json(const Diagnostic& d, bool with_source) {
 }
 
 Json diagnostics_json(const std::vector<Diagnostic>& list, bool with_source) {
-  Json j = Json::array();
-  for (const Diagnostic& d : list) {
-    j.push_back(diagnostic_json(d, with_source));
-  }
-  return j;
+  return json_array(list,
+                    [with_source](const Diagnostic& d) { return diagnostic_json(d, with_source); });
 }
 
 // Input diagnostics omit "source": it is the input itself.
@@ -78,8 +85,8 @@ Json input_json(const InputEntry& input) {
 
 Json os_json(const OsInfo& os) {
   // Without a SOFTWARE hive every field below is unknown, not empty: the empty optional gives null.
-  static const facts::SoftwareHive kNoSoftware{};
-  const facts::SoftwareHive& sw = os.software ? *os.software : kNoSoftware;
+  static const facts::SoftwareHive no_software{};
+  const facts::SoftwareHive& sw = os.software ? *os.software : no_software;
   Json j = Json::object();
   j["family"] = string_or_null(os.family);
   j["family_basis"] = string_or_null(os.family_basis);
@@ -213,11 +220,7 @@ Json key_json(const facts::RegKey& key) {
   j["last_written"] = time_or_null(key.last_written);
   j["error"] = string_or_null(key.error);
   j["subkeys"] = key.subkeys;
-  Json values = Json::array();
-  for (const facts::RegValue& v : key.values) {
-    values.push_back(value_json(v));
-  }
-  j["values"] = std::move(values);
+  j["values"] = json_array(key.values, value_json);
   return j;
 }
 
@@ -234,17 +237,9 @@ Json pending_rename_json(const facts::PendingRename& op) {
 }
 
 Json control_set_json(const facts::ControlSet& cs, const facts::SelectInfo& select) {
-  Json keys = Json::array();
-  for (const facts::RegKey& key : cs.keys) {
-    keys.push_back(key_json(key));
-  }
-  Json renames = Json::array();
-  for (const facts::PendingRename& op : detail::pending_renames(cs)) {
-    renames.push_back(pending_rename_json(op));
-  }
   Json sm = Json::object();
-  sm["keys"] = std::move(keys);
-  sm["pending_renames"] = std::move(renames);
+  sm["keys"] = json_array(cs.keys, key_json);
+  sm["pending_renames"] = json_array(detail::pending_renames(cs), pending_rename_json);
 
   Json j = Json::object();
   j["name"] = cs.name;
@@ -261,22 +256,16 @@ Json registry_json(const std::optional<facts::SystemHive>& system) {
     return Json(nullptr);
   }
   const facts::SystemHive& hive = *system;
-  Json logs = Json::array();
-  for (const facts::HiveLogFile& log : hive.logs) {
-    logs.push_back(log_json(log));
-  }
-  Json sets = Json::array();
-  for (const facts::ControlSet& cs : hive.control_sets) {
-    sets.push_back(control_set_json(cs, hive.select));
-  }
   Json j = Json::object();
   j["hive"] = hive.path;
   j["dirty"] = hive.base.dirty();
   j["base_block"] = base_block_json(hive.base);
-  j["logs"] = std::move(logs);
+  j["logs"] = json_array(hive.logs, log_json);
   j["replay"] = replay_json(hive);
   j["select"] = select_json(hive.select);
-  j["control_sets"] = std::move(sets);
+  j["control_sets"] = json_array(hive.control_sets, [&hive](const facts::ControlSet& cs) {
+    return control_set_json(cs, hive.select);
+  });
   return j;
 }
 
@@ -291,15 +280,13 @@ Json lineage_json() {
 }
 
 Json coverage_json(const std::vector<facts::CoverageGap>& gaps) {
-  Json list = Json::array();
-  for (const facts::CoverageGap& gap : gaps) {
+  Json j = Json::object();
+  j["gaps"] = json_array(gaps, [](const facts::CoverageGap& gap) {
     Json g = Json::object();
     g["code"] = gap.code;
     g["message"] = gap.message;
-    list.push_back(std::move(g));
-  }
-  Json j = Json::object();
-  j["gaps"] = std::move(list);
+    return g;
+  });
   return j;
 }
 
@@ -333,10 +320,6 @@ Json evidence_json(const facts::EvidenceRef& e) {
 }
 
 Json finding_json(const rules::Finding& f) {
-  Json evidence = Json::array();
-  for (const facts::EvidenceRef& e : f.evidence) {
-    evidence.push_back(evidence_json(e));
-  }
   Json j = Json::object();
   j["rule_id"] = f.rule_id;
   j["title"] = f.title;
@@ -347,7 +330,7 @@ Json finding_json(const rules::Finding& f) {
   j["message"] = f.message;
   j["fact_kind"] = f.fact_kind;
   j["fields"] = fields_json(f.fields);
-  j["evidence"] = std::move(evidence);
+  j["evidence"] = json_array(f.evidence, evidence_json);
   return j;
 }
 
@@ -360,18 +343,14 @@ Json verdict_json(const rules::Verdict& v) {
 }
 
 Json host_json(const HostReport& host) {
-  Json findings = Json::array();
-  // The engine already sorted findings; re-sorting here would be analysis.
-  for (const rules::Finding& f : host.findings) {
-    findings.push_back(finding_json(f));
-  }
   Json j = Json::object();
   j["name"] = host.name;
   j["os"] = os_json(host.os);
   j["registry"] = registry_json(host.system);
   j["lineage"] = lineage_json();
   j["coverage"] = coverage_json(host.coverage);
-  j["findings"] = std::move(findings);
+  // The engine already sorted findings; re-sorting here would be analysis.
+  j["findings"] = json_array(host.findings, finding_json);
   j["verdict"] = verdict_json(host.verdict);
   return j;
 }
@@ -386,22 +365,14 @@ void write_json(const Report& report, std::ostream& out) {
   Json ruleset = Json::object();
   ruleset["sha256"] = report.ruleset_sha256;
   ruleset["count"] = report.ruleset_count;
-  Json inputs = Json::array();
-  for (const InputEntry& input : report.inputs) {
-    inputs.push_back(input_json(input));
-  }
-  Json hosts = Json::array();
-  for (const HostReport& host : report.hosts) {
-    hosts.push_back(host_json(host));
-  }
 
   Json doc = Json::object();
   doc["schema"] = kSchema;
   doc["tool"] = std::move(tool);
   doc["ruleset"] = std::move(ruleset);
-  doc["inputs"] = std::move(inputs);
+  doc["inputs"] = json_array(report.inputs, input_json);
   doc["diagnostics"] = diagnostics_json(report.diagnostics, true);
-  doc["hosts"] = std::move(hosts);
+  doc["hosts"] = json_array(report.hosts, host_json);
 
   // Hive strings are decoded from UTF-16 but file paths and embedded names can hold any bytes;
   // `replace` turns invalid UTF-8 into U+FFFD instead of throwing halfway through a report.

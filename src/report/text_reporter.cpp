@@ -531,89 +531,123 @@ class TextWriter {
     line(paint(fmt::format("  Session Manager ({})", safe(cs.name)), Color::kBold));
     const facts::RegKey* sm = cs.key(facts::kSessionManager);
     if (sm == nullptr || sm->status != facts::KeyStatus::kPresent) {
-      const bool unreadable = sm != nullptr && sm->status == facts::KeyStatus::kUnreadable;
-      line(
-          fmt::format("    {}{}",
-                      unreadable ? paint("key unreadable", Color::kRed) : std::string("key absent"),
-                      sm != nullptr && !sm->error.empty() ? ": " + safe(sm->error) : ""));
+      write_missing_key(sm);
     } else {
-      std::vector<std::pair<std::string, std::string>> rows;
-      for (const std::string_view name : kExecValues) {
-        const facts::RegValue* v = sm->find(name);
-        if (v != nullptr) {
-          rows.emplace_back(safe(v->name), value_text(*v));
-        } else if (name == kExecValues.front()) {
-          rows.emplace_back(std::string(name), "absent");
-        }
-      }
-      // SubSystems\Windows is csrss's command line; its ServerDll entries are a known hijack
-      // point, so it is always shown in full up to the display cap.
-      const facts::RegKey* subsystems = cs.key(facts::kSubSystems);
-      const facts::RegValue* windows = subsystems ? subsystems->find("Windows") : nullptr;
-      rows.emplace_back("SubSystems\\Windows", windows ? value_text(*windows) : "absent");
-      std::size_t w = 0;
-      for (const auto& row : rows) {
-        w = std::max(w, display_width(row.first));
-      }
-      for (const auto& [label, value] : rows) {
-        line(fmt::format("    {}{}", cell(label, w + 1), value));
-      }
-      // Lists are summarised by size: their entries are in verbose output and in the JSON report,
-      // and a changed count is what an examiner scans for across control sets.
-      const std::size_t renames = detail::pending_renames(cs).size();
-      line(fmt::format(
-          "    KnownDLLs  {}   AppCertDlls  {}   PendingFileRenameOperations  {}",
-          describe_key_size(cs.key(facts::kKnownDlls), "entry", "entries"),
-          describe_key_size(cs.key(facts::kAppCertDlls), "entry", "entries"),
-          renames == 0 ? std::string("none") : plural(renames, "operation", "operations")));
+      write_rows(session_manager_rows(cs, *sm));
+      write_list_sizes(cs);
     }
     if (options_.verbose) {
       write_captured_keys(cs);
     }
   }
 
+  // Says why a key has no data, with the reader's error when there is one.
+  void write_missing_key(const facts::RegKey* key) {
+    const bool unreadable = key != nullptr && key->status == facts::KeyStatus::kUnreadable;
+    line(fmt::format("    {}{}",
+                     unreadable ? paint("key unreadable", Color::kRed) : std::string("key absent"),
+                     key != nullptr && !key->error.empty() ? ": " + safe(key->error) : ""));
+  }
+
+  using Rows = std::vector<std::pair<std::string, std::string>>;
+
+  // The executed and loaded values of one Session Manager key, as (label, value text) rows.
+  static Rows session_manager_rows(const facts::ControlSet& cs, const facts::RegKey& sm) {
+    Rows rows;
+    for (const std::string_view name : kExecValues) {
+      const facts::RegValue* v = sm.find(name);
+      if (v != nullptr) {
+        rows.emplace_back(safe(v->name), value_text(*v));
+      } else if (name == kExecValues.front()) {
+        rows.emplace_back(std::string(name), "absent");
+      }
+    }
+    // SubSystems\Windows is csrss's command line; its ServerDll entries are a known hijack
+    // point, so it is always shown in full up to the display cap.
+    const facts::RegKey* subsystems = cs.key(facts::kSubSystems);
+    const facts::RegValue* windows = subsystems != nullptr ? subsystems->find("Windows") : nullptr;
+    rows.emplace_back("SubSystems\\Windows", windows != nullptr ? value_text(*windows) : "absent");
+    return rows;
+  }
+
+  // One label column as wide as the longest label, so the values line up.
+  void write_rows(const Rows& rows) {
+    std::size_t w = 0;
+    for (const auto& row : rows) {
+      w = std::max(w, display_width(row.first));
+    }
+    for (const auto& [label, value] : rows) {
+      line(fmt::format("    {}{}", cell(label, w + 1), value));
+    }
+  }
+
+  // Lists are summarised by size: their entries are in verbose output and in the JSON report,
+  // and a changed count is what an examiner scans for across control sets.
+  void write_list_sizes(const facts::ControlSet& cs) {
+    const std::size_t renames = detail::pending_renames(cs).size();
+    line(fmt::format(
+        "    KnownDLLs  {}   AppCertDlls  {}   PendingFileRenameOperations  {}",
+        describe_key_size(cs.key(facts::kKnownDlls), "entry", "entries"),
+        describe_key_size(cs.key(facts::kAppCertDlls), "entry", "entries"),
+        renames == 0 ? std::string("none") : plural(renames, "operation", "operations")));
+  }
+
   // Verbose: every key and value the reader captured, so an examiner can check a finding against
   // the raw data without a second tool.
   void write_captured_keys(const facts::ControlSet& cs) {
     for (const facts::RegKey& key : cs.keys) {
-      std::string head = fmt::format("    [{}]  {}", safe(key.path), facts::to_string(key.status));
-      if (const auto when = detail::iso_time(key.last_written)) {
-        head += "  last written " + *when;
-      }
-      if (!key.error.empty()) {
-        head += "  error: " + safe(key.error);
-      }
-      line(head);
-      // Name and type columns per key: widths from one key do not fit another's names.
-      std::size_t name_w = 0;
-      std::size_t type_w = 0;
-      for (const facts::RegValue& v : key.values) {
-        name_w = std::max(name_w, display_width(value_name(v)));
-        type_w = std::max(type_w, facts::reg_type_name(v.type).size());
-      }
-      for (const facts::RegValue& v : key.values) {
-        std::string s = fmt::format("      {}{}{}",
-                                    cell(value_name(v), name_w + 2),
-                                    cell(facts::reg_type_name(v.type), type_w + 2),
-                                    value_text(v));
-        if (v.binary_as_text) {
-          s += "  [binary as text]";
-        }
-        if (v.truncated) {
-          s += "  [truncated]";
-        }
-        line(s);
-      }
-      if (!key.subkeys.empty()) {
-        std::vector<std::string> names;
-        for (const std::string& sub : key.subkeys) {
-          names.push_back(safe(sub));
-        }
-        line("      subkeys: " + text::join(names, ", "));
-      }
+      write_captured_key(key);
     }
-    // The rename queue is also shown decoded: as a raw MULTI_SZ the source/target pairing and the
-    // "!" replace flag are easy to misread.
+    write_pending_renames(cs);
+  }
+
+  // One captured key: a head line (status, time, error), its values, then its subkey names.
+  void write_captured_key(const facts::RegKey& key) {
+    std::string head = fmt::format("    [{}]  {}", safe(key.path), facts::to_string(key.status));
+    if (const auto when = detail::iso_time(key.last_written)) {
+      head += "  last written " + *when;
+    }
+    if (!key.error.empty()) {
+      head += "  error: " + safe(key.error);
+    }
+    line(head);
+    write_captured_values(key.values);
+    if (!key.subkeys.empty()) {
+      std::vector<std::string> names;
+      for (const std::string& sub : key.subkeys) {
+        names.push_back(safe(sub));
+      }
+      line("      subkeys: " + text::join(names, ", "));
+    }
+  }
+
+  // Values in name, type and data columns. The widths are per key: one key's widths do not fit
+  // another's names.
+  void write_captured_values(const std::vector<facts::RegValue>& values) {
+    std::size_t name_w = 0;
+    std::size_t type_w = 0;
+    for (const facts::RegValue& v : values) {
+      name_w = std::max(name_w, display_width(value_name(v)));
+      type_w = std::max(type_w, facts::reg_type_name(v.type).size());
+    }
+    for (const facts::RegValue& v : values) {
+      std::string s = fmt::format("      {}{}{}",
+                                  cell(value_name(v), name_w + 2),
+                                  cell(facts::reg_type_name(v.type), type_w + 2),
+                                  value_text(v));
+      if (v.binary_as_text) {
+        s += "  [binary as text]";
+      }
+      if (v.truncated) {
+        s += "  [truncated]";
+      }
+      line(s);
+    }
+  }
+
+  // The rename queue is also shown decoded: as a raw MULTI_SZ the source/target pairing and the
+  // "!" replace flag are easy to misread.
+  void write_pending_renames(const facts::ControlSet& cs) {
     for (const facts::PendingRename& op : detail::pending_renames(cs)) {
       std::string s = fmt::format("    {}[{}] {} {}",
                                   safe(op.value_name),

@@ -13,7 +13,10 @@
 namespace smssaudit::analysis {
 
 struct AuditInput {
-  const facts::SystemHive* system = nullptr;      ///< required
+  const facts::SystemHive* system = nullptr;      ///< required: the state to audit
+  /// The primary file as stored, when `system` is the state replayed from its transaction logs:
+  /// every audited value that differs becomes a registry.replay_change fact.
+  const facts::SystemHive* on_disk = nullptr;
   const facts::SoftwareHive* software = nullptr;  ///< optional
   std::string system_sha256;
   std::string software_sha256;

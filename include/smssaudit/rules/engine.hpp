@@ -44,3 +44,21 @@ Verdict compute_verdict(const std::vector<Finding>& findings,
                         const VerdictConfig& config);
 
 }  // namespace smssaudit::rules
+
+namespace smssaudit::rules {
+
+/// A registry value whose data differs between the on-disk primary file and the hive replayed
+/// from its transaction logs: it was changed shortly before acquisition.
+struct ChangedValue {
+  std::string key_path;    ///< full key path inside the hive, as in EvidenceRef::key_path
+  std::string value_name;  ///< "" for a change of the key itself
+};
+
+/// Raises the priority of every finding whose evidence names a changed value (issue 5): one
+/// severity level up (critical stays critical), score +10 (capped at 100), the fields gain
+/// `changed_before_acquisition: true` and the message says so. Rule-level findings about the
+/// change itself (kind registry.replay_change) are left alone. Re-sorts as evaluate() does.
+void raise_priority_for_changed_values(std::vector<Finding>& findings,
+                                       const std::vector<ChangedValue>& changed);
+
+}  // namespace smssaudit::rules

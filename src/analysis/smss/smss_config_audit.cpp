@@ -811,6 +811,66 @@ void diff_value(const AuditInput& in,
   out.facts.push_back(std::move(f));
 }
 
+/// Values that differ between the on-disk primary file and the replayed image, per control set
+/// and audited key: what was written shortly before acquisition (issue 5). Volatile values
+/// (PendingFileRenameOperations, ExistingPageFiles, ...) are reported with category "volatile"
+/// so rules can treat routine churn apart.
+void replay_changes(const AuditInput& in, AuditOutput& out) {
+  const facts::SystemHive& replayed = *in.system;
+  for (const auto& cs : replayed.control_sets) {
+    auto stale_it = std::find_if(in.on_disk->control_sets.begin(),
+                                 in.on_disk->control_sets.end(),
+                                 [&](const facts::ControlSet& c) { return c.name == cs.name; });
+    facts::ControlSet absent_set;
+    absent_set.name = cs.name;
+    const facts::ControlSet& stale =
+        stale_it != in.on_disk->control_sets.end() ? *stale_it : absent_set;
+    bool current = replayed.select.current && *replayed.select.current == cs.number;
+    for (std::string_view key : kDiffKeys) {
+      std::vector<facts::ControlSet> both{stale, cs};
+      for (const auto& [lc, name] : value_names_in_any_set(both, key)) {
+        std::string before = diff_render(stale, key, lc);
+        std::string after = diff_render(cs, key, lc);
+        if (before == after) {
+          continue;
+        }
+        bool volatile_value =
+            std::find(std::begin(kVolatileValues), std::end(kVolatileValues), lc) !=
+            std::end(kVolatileValues);
+        const RegKey* k = cs.key(key);
+        const RegValue* v =
+            (k != nullptr && k->status == facts::KeyStatus::kPresent) ? k->find(lc) : nullptr;
+        std::string key_path = cs.name + "\\" + std::string(key);
+        std::string change = before.front() == '<'  ? "added"
+                             : after.front() == '<' ? "removed"
+                                                    : "modified";
+        Fact f;
+        f.kind = "registry.replay_change";
+        f.set("control_set", cs.name)
+            .set("current", current)
+            .set("key", key_path)
+            .set("value", name)
+            .set("data", v != nullptr ? v->display() : std::string())
+            .set("last_written", filetime_to_iso8601(k != nullptr ? k->last_written : 0))
+            .set("change", change)
+            .set("on_disk", before)
+            .set("replayed", after)
+            .set("category", volatile_value ? std::string("volatile") : diff_category(key, lc));
+        facts::EvidenceRef ev;
+        ev.artifact = replayed.path;
+        ev.sha256 = in.system_sha256;
+        ev.key_path = key_path;
+        ev.value_name = name;
+        ev.value_type = v != nullptr ? facts::reg_type_name(v->type) : std::string();
+        ev.data = "on disk: " + before + " ; after log replay: " + after;
+        ev.last_written = k != nullptr ? k->last_written : 0;
+        f.evidence.push_back(std::move(ev));
+        out.facts.push_back(std::move(f));
+      }
+    }
+  }
+}
+
 void control_set_diffs(const AuditInput& in, AuditOutput& out) {
   const auto& sets = in.system->control_sets;
   if (sets.size() < 2) {
@@ -905,6 +965,9 @@ AuditOutput audit_session_manager(const AuditInput& in) {
     }
   }
   control_set_diffs(in, out);
+  if (in.on_disk != nullptr) {
+    replay_changes(in, out);
+  }
   coverage(in, out);
 
   // Deterministic order for reports and golden tests.

@@ -33,32 +33,50 @@ Result<T> lib_fail(const RegfError& err, const std::string& context, RegfTrailLo
   return Unexpected{err.to_error(ErrorCode::kHiveLibrary, context, log)};
 }
 
-/// libyal's size + fill pair for UTF-16 strings: size_fn reports the unit count including the
-/// terminating NUL, fill_fn copies that many units. Returns the units without the terminator,
-/// decoded to UTF-8 by our own decoder (robust against unpaired surrogates in hostile hives).
-template <typename SizeFn, typename FillFn>
-Result<std::string> read_utf16_string(SizeFn size_fn,
-                                      FillFn fill_fn,
-                                      const std::string& context,
-                                      RegfTrailLog* log) {
-  std::size_t units = 0;
-  {
-    RegfError err;
-    if (size_fn(&units, err.out()) != 1) {
-      return lib_fail<std::string>(err, context, log);
-    }
+// libyal's getters of one scalar (a count, a time, a type): 1 on success, -1 on error.
+template <typename T>
+using ScalarGetter = int (*)(RawHandle*, T*, libregf_error_t**);
+
+template <typename T>
+Result<T> get_scalar(ScalarGetter<T> getter,
+                     RawHandle* h,
+                     const std::string& context,
+                     RegfTrailLog* log) {
+  T out{};
+  RegfError err;
+  if (getter(h, &out, err.out()) != 1) {
+    return lib_fail<T>(err, context, log);
   }
-  if (units == 0) {
+  return out;
+}
+
+// libyal's size + fill pair for UTF-16 names.
+using Utf16SizeGetter = int (*)(RawHandle*, std::size_t*, libregf_error_t**);
+using Utf16Getter = int (*)(RawHandle*, std::uint16_t*, std::size_t, libregf_error_t**);
+
+/// size_fn reports the unit count including the terminating NUL, fill_fn copies that many units.
+/// Returns the units without the terminator, decoded to UTF-8 by our own decoder (robust against
+/// unpaired surrogates in hostile hives).
+Result<std::string> read_utf16_name(Utf16SizeGetter size_fn,
+                                    Utf16Getter fill_fn,
+                                    RawHandle* h,
+                                    const std::string& context,
+                                    RegfTrailLog* log) {
+  auto units = get_scalar(size_fn, h, context, log);
+  if (!units) {
+    return Unexpected{std::move(units).error()};
+  }
+  if (*units == 0) {
     return std::string();
   }
-  if (units > kMaxNameUnits) {
+  if (*units > kMaxNameUnits) {
     return fail(ErrorCode::kHiveStructure, context, "name length out of range");
   }
   // Fill call: libregf writes `units` code units including the terminating NUL.
-  std::vector<std::uint16_t> buf(units, 0);
+  std::vector<std::uint16_t> buf(*units, 0);
   {
     RegfError err;
-    if (fill_fn(buf.data(), buf.size(), err.out()) != 1) {
+    if (fill_fn(h, buf.data(), buf.size(), err.out()) != 1) {
       return lib_fail<std::string>(err, context, log);
     }
   }
@@ -73,12 +91,16 @@ Result<std::string> read_utf16_string(SizeFn size_fn,
 }
 
 // libregf's is_corrupted calls return 1 / 0 / -1: corrupted / fine / could not tell.
-Result<bool> corrupted_flag(int rc,
-                            const RegfError& err,
-                            const std::string& ctx,
+using CorruptionGetter = int (*)(RawHandle*, libregf_error_t**);
+
+Result<bool> corrupted_flag(CorruptionGetter getter,
+                            RawHandle* h,
+                            const std::string& context,
                             RegfTrailLog* log) {
+  RegfError err;
+  const int rc = getter(h, err.out());
   if (rc == -1) {
-    return lib_fail<bool>(err, ctx, log);
+    return lib_fail<bool>(err, context, log);
   }
   return rc == 1;
 }
@@ -143,8 +165,7 @@ Error RegfError::to_error(ErrorCode code, const std::string& context, RegfTrailL
   return Error{code, context, message()};
 }
 
-// --- Deleters: libregf's free functions take T** plus an error out-parameter
-// ----------------------
+// --- Deleters: libregf's free functions take T** plus an error out-parameter -------------------
 
 void BfioHandleFree::operator()(RawHandle* h) const noexcept {
   libbfio_handle_free(&h, nullptr);
@@ -197,184 +218,188 @@ Result<BfioHandle> BfioHandle::open_file(const std::string& path, RegfTrailLog* 
   return BfioHandle(raw);
 }
 
+// --- RegfCalls -----------------------------------------------------------------------------------
+
+class RegfCalls {
+ public:
+  // libregf's getters of a child object by index (sub key, value): 1 on success, -1 on error.
+  using IndexGetter = int (*)(RawHandle*, int, RawHandle**, libregf_error_t**);
+
+  // libregf's lookups of a key by UTF-8 name or backslash path: 1 found, 0 absent, -1 error.
+  using Utf8Lookup =
+      int (*)(RawHandle*, const std::uint8_t*, std::size_t, RawHandle**, libregf_error_t**);
+
+  /// The child `index` of `parent`, owned by a new `Child` that shares the parent's trail log.
+  template <typename Child, typename Free>
+  static Result<Child> child_at(IndexGetter getter,
+                                const OwnedHandle<Free>& parent,
+                                int index,
+                                const std::string& context) {
+    RawHandle* raw = nullptr;
+    RegfError err;
+    if (getter(parent.get(), index, &raw, err.out()) != 1) {
+      return lib_fail<Child>(err, context, parent.log());
+    }
+    return Child(raw, parent.log());
+  }
+
+  /// Tri-state key lookup: the key, nullopt when absent, or the libregf error (named by `name`).
+  template <typename Free>
+  static Result<std::optional<RegfKey>> find_key(Utf8Lookup lookup,
+                                                 const OwnedHandle<Free>& parent,
+                                                 std::string_view name) {
+    const std::string n(name);
+    return tri_state_key(
+        [&](RawHandle** out, libregf_error_t** e) {
+          return lookup(
+              parent.get(), reinterpret_cast<const std::uint8_t*>(n.data()), n.size(), out, e);
+        },
+        n,
+        parent.log());
+  }
+
+  /// Tri-state for any call returning 1 (key in `*out`) / 0 (none) / -1 (error).
+  template <typename Call>
+  static Result<std::optional<RegfKey>> tri_state_key(Call call,
+                                                      const std::string& context,
+                                                      RegfTrailLog* log) {
+    RawHandle* raw = nullptr;
+    RegfError err;
+    const int rc = call(&raw, err.out());
+    if (rc == 1) {
+      return std::optional<RegfKey>(RegfKey(raw, log));
+    }
+    if (rc == 0) {
+      return std::optional<RegfKey>();
+    }
+    return lib_fail<std::optional<RegfKey>>(err, context, log);
+  }
+
+  /// Both RegfFile factories: a new libregf file handle that `open_fn` opens read-only, kept with
+  /// the libbfio handle it may read through.
+  template <typename OpenFn>
+  static Result<RegfFile> open_file(OpenFn open_fn,
+                                    std::optional<BfioHandle> io,
+                                    const std::string& label,
+                                    RegfTrailLog* log) {
+    libregf_file_t* raw = nullptr;
+    {
+      RegfError err;
+      if (libregf_file_initialize(&raw, err.out()) != 1) {
+        return lib_fail<RegfFile>(err, label, log);
+      }
+    }
+    OwnedHandle<RegfFileFree> file(raw, log);
+    RegfError err;
+    if (open_fn(file.get(), err.out()) != 1) {
+      return lib_fail<RegfFile>(err, label, log);
+    }
+    return RegfFile(std::move(file), std::move(io), label);
+  }
+};
+
 // --- RegfFile ------------------------------------------------------------------------------------
 
-RegfFile::RegfFile(std::unique_ptr<RawHandle, RegfFileFree> h,
+RegfFile::RegfFile(OwnedHandle<RegfFileFree> h,
                    std::optional<BfioHandle> io,
-                   std::string label,
-                   RegfTrailLog* log) noexcept
-    : io_(std::move(io)), h_(std::move(h)), label_(std::move(label)), log_(log) {}
+                   std::string label) noexcept
+    : io_(std::move(io)), h_(std::move(h)), label_(std::move(label)) {}
 
 Result<RegfFile> RegfFile::open(const std::string& path, RegfTrailLog* log) {
-  libregf_file_t* raw = nullptr;
-  {
-    RegfError err;
-    if (libregf_file_initialize(&raw, err.out()) != 1) {
-      return lib_fail<RegfFile>(err, path, log);
-    }
-  }
-  std::unique_ptr<RawHandle, RegfFileFree> file(raw);
-  RegfError err;
-  // Read-only: evidence is never opened for writing (LIBREGF_OPEN_READ = access flag 0x01).
-  if (libregf_file_open(file.get(), path.c_str(), LIBREGF_OPEN_READ, err.out()) != 1) {
-    return lib_fail<RegfFile>(err, path, log);
-  }
-  return RegfFile(std::move(file), std::nullopt, path, log);
+  return RegfCalls::open_file(
+      [&path](RawHandle* file, libregf_error_t** e) {
+        // Read-only: evidence is never opened for writing (LIBREGF_OPEN_READ = access flag 0x01).
+        return libregf_file_open(file, path.c_str(), LIBREGF_OPEN_READ, e);
+      },
+      std::nullopt,
+      path,
+      log);
 }
 
 // Same as open(), but libregf reads through `io`, which the RegfFile then owns.
 Result<RegfFile> RegfFile::open_io(BfioHandle io, const std::string& label, RegfTrailLog* log) {
-  libregf_file_t* raw = nullptr;
-  {
-    RegfError err;
-    if (libregf_file_initialize(&raw, err.out()) != 1) {
-      return lib_fail<RegfFile>(err, label, log);
-    }
-  }
-  std::unique_ptr<RawHandle, RegfFileFree> file(raw);
-  RegfError err;
-  if (libregf_file_open_file_io_handle(file.get(), io.h_.get(), LIBREGF_OPEN_READ, err.out()) !=
-      1) {
-    return lib_fail<RegfFile>(err, label, log);
-  }
-  return RegfFile(std::move(file), std::move(io), label, log);
+  RawHandle* bfio = io.h_.get();
+  return RegfCalls::open_file(
+      [bfio](RawHandle* file, libregf_error_t** e) {
+        return libregf_file_open_file_io_handle(file, bfio, LIBREGF_OPEN_READ, e);
+      },
+      std::move(io),
+      label,
+      log);
 }
 
 // The root nk is at hive-bins offset +36 of the base block; libregf resolves it.
 Result<RegfKey> RegfFile::root_key() const {
-  libregf_key_t* raw = nullptr;
-  RegfError err;
-  const int rc = libregf_file_get_root_key(h_.get(), &raw, err.out());
-  if (rc == 1) {
-    return RegfKey(raw, log_);
+  auto root = RegfCalls::tri_state_key(
+      [this](RawHandle** out, libregf_error_t** e) {
+        return libregf_file_get_root_key(h_.get(), out, e);
+      },
+      "root key",
+      h_.log());
+  if (!root) {
+    return Unexpected{std::move(root).error()};
   }
-  if (rc == 0) {
+  if (!root->has_value()) {
     return fail(ErrorCode::kHiveStructure, "root key", "the hive has no root key");
   }
-  return lib_fail<RegfKey>(err, "root key", log_);
+  return std::move(**root);
 }
 
 // libregf resolves each component with a case-insensitive name compare (verified by
 // regf_handle_test against the win7 corpus hive).
 Result<std::optional<RegfKey>> RegfFile::key_by_path(std::string_view path) const {
-  libregf_key_t* raw = nullptr;
-  RegfError err;
-  const std::string p(path);
-  const int rc = libregf_file_get_key_by_utf8_path(
-      h_.get(), reinterpret_cast<const std::uint8_t*>(p.data()), p.size(), &raw, err.out());
-  if (rc == 1) {
-    return std::optional<RegfKey>(RegfKey(raw, log_));
-  }
-  if (rc == 0) {
-    return std::optional<RegfKey>();
-  }
-  return lib_fail<std::optional<RegfKey>>(err, p, log_);
+  return RegfCalls::find_key(libregf_file_get_key_by_utf8_path, h_, path);
 }
 
 Result<bool> RegfFile::is_corrupted() const {
-  RegfError err;
-  const int rc = libregf_file_is_corrupted(h_.get(), err.out());
-  return corrupted_flag(rc, err, label_, log_);
+  return corrupted_flag(libregf_file_is_corrupted, h_.get(), label_, h_.log());
 }
 
 // --- RegfKey -------------------------------------------------------------------------------------
 
 // Names go through the UTF-16 getters and our decoder, which never refuses a name.
 Result<std::string> RegfKey::name() const {
-  libregf_key_t* k = h_.get();
-  return read_utf16_string(
-      [k](std::size_t* n, libregf_error_t** e) { return libregf_key_get_utf16_name_size(k, n, e); },
-      [k](std::uint16_t* b, std::size_t n, libregf_error_t** e) {
-        return libregf_key_get_utf16_name(k, b, n, e);
-      },
-      "key name",
-      log_);
+  return read_utf16_name(
+      libregf_key_get_utf16_name_size, libregf_key_get_utf16_name, h_.get(), "key name", h_.log());
 }
 
 Result<std::uint64_t> RegfKey::last_written() const {
-  std::uint64_t ft = 0;
-  RegfError err;
-  if (libregf_key_get_last_written_time(h_.get(), &ft, err.out()) != 1) {
-    return lib_fail<std::uint64_t>(err, "key last-written time", log_);
-  }
-  return ft;
+  return get_scalar(libregf_key_get_last_written_time, h_.get(), "key last-written time", h_.log());
 }
 
 Result<bool> RegfKey::is_corrupted() const {
-  RegfError err;
-  const int rc = libregf_key_is_corrupted(h_.get(), err.out());
-  return corrupted_flag(rc, err, "key", log_);
+  return corrupted_flag(libregf_key_is_corrupted, h_.get(), "key", h_.log());
 }
 
 Result<int> RegfKey::subkey_count() const {
-  int n = 0;
-  RegfError err;
-  if (libregf_key_get_number_of_sub_keys(h_.get(), &n, err.out()) != 1) {
-    return lib_fail<int>(err, "number of subkeys", log_);
-  }
-  return n;
+  return get_scalar(libregf_key_get_number_of_sub_keys, h_.get(), "number of subkeys", h_.log());
 }
 
 // Subkeys by index, in stored (upper-case sorted) order, as regedit lists them.
 Result<RegfKey> RegfKey::subkey(int index) const {
-  libregf_key_t* raw = nullptr;
-  RegfError err;
-  if (libregf_key_get_sub_key(h_.get(), index, &raw, err.out()) != 1) {
-    return lib_fail<RegfKey>(err, "subkey #" + std::to_string(index), log_);
-  }
-  return RegfKey(raw, log_);
+  return RegfCalls::child_at<RegfKey>(
+      libregf_key_get_sub_key, h_, index, "subkey #" + std::to_string(index));
 }
 
 // libregf_key_get_sub_key_by_utf8_name: 1 found, 0 absent, -1 error.
 Result<std::optional<RegfKey>> RegfKey::subkey_by_name(std::string_view name) const {
-  libregf_key_t* raw = nullptr;
-  RegfError err;
-  const std::string n(name);
-  const int rc = libregf_key_get_sub_key_by_utf8_name(
-      h_.get(), reinterpret_cast<const std::uint8_t*>(n.data()), n.size(), &raw, err.out());
-  if (rc == 1) {
-    return std::optional<RegfKey>(RegfKey(raw, log_));
-  }
-  if (rc == 0) {
-    return std::optional<RegfKey>();
-  }
-  return lib_fail<std::optional<RegfKey>>(err, n, log_);
+  return RegfCalls::find_key(libregf_key_get_sub_key_by_utf8_name, h_, name);
 }
 
 // Relative path below this key, backslash-separated; same tri-state as subkey_by_name.
 Result<std::optional<RegfKey>> RegfKey::subkey_by_path(std::string_view path) const {
-  libregf_key_t* raw = nullptr;
-  RegfError err;
-  const std::string p(path);
-  const int rc = libregf_key_get_sub_key_by_utf8_path(
-      h_.get(), reinterpret_cast<const std::uint8_t*>(p.data()), p.size(), &raw, err.out());
-  if (rc == 1) {
-    return std::optional<RegfKey>(RegfKey(raw, log_));
-  }
-  if (rc == 0) {
-    return std::optional<RegfKey>();
-  }
-  return lib_fail<std::optional<RegfKey>>(err, p, log_);
+  return RegfCalls::find_key(libregf_key_get_sub_key_by_utf8_path, h_, path);
 }
 
 // nk +36: number of values (libregf validates it against the value list cell).
 Result<int> RegfKey::value_count() const {
-  int n = 0;
-  RegfError err;
-  if (libregf_key_get_number_of_values(h_.get(), &n, err.out()) != 1) {
-    return lib_fail<int>(err, "number of values", log_);
-  }
-  return n;
+  return get_scalar(libregf_key_get_number_of_values, h_.get(), "number of values", h_.log());
 }
 
 // Values by index, in stored order (the order of the value-list cell, not sorted).
 Result<RegfValue> RegfKey::value(int index) const {
-  libregf_value_t* raw = nullptr;
-  RegfError err;
-  if (libregf_key_get_value(h_.get(), index, &raw, err.out()) != 1) {
-    return lib_fail<RegfValue>(err, "value #" + std::to_string(index), log_);
-  }
-  return RegfValue(raw, log_);
+  return RegfCalls::child_at<RegfValue>(
+      libregf_key_get_value, h_, index, "value #" + std::to_string(index));
 }
 
 Result<std::optional<RegfValue>> RegfKey::value_by_name(std::string_view name) const {
@@ -387,13 +412,7 @@ Result<std::optional<RegfValue>> RegfKey::value_by_name(std::string_view name) c
   std::optional<Error> first_error;
   for (int i = 0; i < *count; ++i) {
     auto v = value(i);
-    if (!v) {
-      if (!first_error) {
-        first_error = v.error();
-      }
-      continue;
-    }
-    auto n = v->name();
+    auto n = name_of(v);
     if (!n) {
       if (!first_error) {
         first_error = n.error();
@@ -413,36 +432,21 @@ Result<std::optional<RegfValue>> RegfKey::value_by_name(std::string_view name) c
 // --- RegfValue -----------------------------------------------------------------------------------
 
 Result<std::string> RegfValue::name() const {
-  libregf_value_t* v = h_.get();
-  return read_utf16_string(
-      [v](std::size_t* n, libregf_error_t** e) {
-        return libregf_value_get_utf16_name_size(v, n, e);
-      },
-      [v](std::uint16_t* b, std::size_t n, libregf_error_t** e) {
-        return libregf_value_get_utf16_name(v, b, n, e);
-      },
-      "value name",
-      log_);
+  return read_utf16_name(libregf_value_get_utf16_name_size,
+                         libregf_value_get_utf16_name,
+                         h_.get(),
+                         "value name",
+                         h_.log());
 }
 
 // vk +12: value type. Unknown types are kept; decode_value keeps their raw bytes.
 Result<std::uint32_t> RegfValue::type() const {
-  std::uint32_t t = 0;
-  RegfError err;
-  if (libregf_value_get_value_type(h_.get(), &t, err.out()) != 1) {
-    return lib_fail<std::uint32_t>(err, "value type", log_);
-  }
-  return t;
+  return get_scalar(libregf_value_get_value_type, h_.get(), "value type", h_.log());
 }
 
 // vk +4 with the inline bit (31) masked off, or the db record's total for big data.
 Result<std::size_t> RegfValue::data_size() const {
-  std::size_t n = 0;
-  RegfError err;
-  if (libregf_value_get_value_data_size(h_.get(), &n, err.out()) != 1) {
-    return lib_fail<std::size_t>(err, "value data size", log_);
-  }
-  return n;
+  return get_scalar(libregf_value_get_value_data_size, h_.get(), "value data size", h_.log());
 }
 
 Result<std::vector<std::uint8_t>> RegfValue::data(std::size_t cap, std::size_t& full_size) const {
@@ -460,7 +464,7 @@ Result<std::vector<std::uint8_t>> RegfValue::data(std::size_t cap, std::size_t& 
   std::vector<std::uint8_t> buf(full_size);
   RegfError err;
   if (libregf_value_get_value_data(h_.get(), buf.data(), buf.size(), err.out()) != 1) {
-    return lib_fail<std::vector<std::uint8_t>>(err, "value data", log_);
+    return lib_fail<std::vector<std::uint8_t>>(err, "value data", h_.log());
   }
   if (buf.size() > cap) {
     buf.resize(cap);
@@ -471,9 +475,7 @@ Result<std::vector<std::uint8_t>> RegfValue::data(std::size_t cap, std::size_t& 
 
 // A value is flagged when its data cell (or a db segment) could not be read in full.
 Result<bool> RegfValue::is_corrupted() const {
-  RegfError err;
-  const int rc = libregf_value_is_corrupted(h_.get(), err.out());
-  return corrupted_flag(rc, err, "value", log_);
+  return corrupted_flag(libregf_value_is_corrupted, h_.get(), "value", h_.log());
 }
 
 }  // namespace smssaudit::readers::libyal

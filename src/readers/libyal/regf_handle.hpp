@@ -70,6 +70,26 @@ struct RegfValueFree {
   void operator()(RawHandle* h) const noexcept;
 };
 
+/// An owned libregf handle (released by `Free`) together with the trail log its failures are
+/// recorded in: the state every libregf object wrapper below carries.
+template <typename Free>
+class OwnedHandle {
+ public:
+  OwnedHandle(RawHandle* h, RegfTrailLog* log) noexcept : h_(h), log_(log) {}
+
+  RawHandle* get() const noexcept { return h_.get(); }
+
+  RegfTrailLog* log() const noexcept { return log_; }
+
+ private:
+  std::unique_ptr<RawHandle, Free> h_;
+  RegfTrailLog* log_;  ///< not owned, nullable
+};
+
+/// regf_handle.cpp's helpers that run one libregf call and wrap the handle it returns; the only
+/// code (besides the classes themselves) that may construct a wrapper from a raw handle.
+class RegfCalls;
+
 /// A libbfio file-IO handle. Today only a read-only file; the hive reader will later open
 /// replayed hives and image contents from memory through the same RegfFile::open_io factory.
 class BfioHandle {
@@ -117,12 +137,11 @@ class RegfKey {
   Result<std::optional<RegfValue>> value_by_name(std::string_view name) const;
 
  private:
-  friend class RegfFile;
+  friend class RegfCalls;
 
-  RegfKey(RawHandle* h, RegfTrailLog* log) noexcept : h_(h), log_(log) {}
+  RegfKey(RawHandle* h, RegfTrailLog* log) noexcept : h_(h, log) {}
 
-  std::unique_ptr<RawHandle, RegfKeyFree> h_;
-  RegfTrailLog* log_;  ///< not owned, nullable
+  OwnedHandle<RegfKeyFree> h_;
 };
 
 /// One value (libregf_value_t). Data is returned raw; decoding happens in readers/value_decoder.
@@ -138,13 +157,19 @@ class RegfValue {
   Result<bool> is_corrupted() const;
 
  private:
-  friend class RegfKey;
+  friend class RegfCalls;
 
-  RegfValue(RawHandle* h, RegfTrailLog* log) noexcept : h_(h), log_(log) {}
+  RegfValue(RawHandle* h, RegfTrailLog* log) noexcept : h_(h, log) {}
 
-  std::unique_ptr<RawHandle, RegfValueFree> h_;
-  RegfTrailLog* log_;  ///< not owned, nullable
+  OwnedHandle<RegfValueFree> h_;
 };
+
+/// The name of a key or value just opened by index: opening it and reading its name can each fail,
+/// and either leaves it nameless (the error is the first failure).
+template <typename Child>
+Result<std::string> name_of(const Result<Child>& child) {
+  return child ? child->name() : Result<std::string>(Unexpected{child.error()});
+}
 
 /// An open hive (libregf_file_t), always read-only.
 class RegfFile {
@@ -165,16 +190,14 @@ class RegfFile {
   Result<bool> is_corrupted() const;
 
  private:
-  RegfFile(std::unique_ptr<RawHandle, RegfFileFree> h,
-           std::optional<BfioHandle> io,
-           std::string label,
-           RegfTrailLog* log) noexcept;
+  friend class RegfCalls;
+
+  RegfFile(OwnedHandle<RegfFileFree> h, std::optional<BfioHandle> io, std::string label) noexcept;
 
   // Declared before h_ so it is destroyed after the file that reads through it.
   std::optional<BfioHandle> io_;
-  std::unique_ptr<RawHandle, RegfFileFree> h_;
+  OwnedHandle<RegfFileFree> h_;
   std::string label_;
-  RegfTrailLog* log_;  ///< not owned, nullable
 };
 
 }  // namespace smssaudit::readers::libyal

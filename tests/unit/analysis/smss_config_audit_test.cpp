@@ -2,12 +2,12 @@
 // and coverage gaps, without any binary fixture.
 #include "smssaudit/analysis/smss_config_audit.hpp"
 
-#include <set>
-
 #include "smssaudit/core/text.hpp"
 #include "smssaudit/facts/surface.hpp"
 #include "support/catch.hpp"
 #include "support/scan.hpp"
+
+#include <set>
 
 namespace {
 
@@ -30,7 +30,9 @@ facts::RegValue multi(const std::string& name, std::vector<std::string> items) {
   return v;
 }
 
-facts::RegValue sz(const std::string& name, const std::string& data, facts::RegType t = facts::RegType::kSz) {
+facts::RegValue sz(const std::string& name,
+                   const std::string& data,
+                   facts::RegType t = facts::RegType::kSz) {
   facts::RegValue v;
   v.name = name;
   v.type = static_cast<std::uint32_t>(t);
@@ -67,25 +69,27 @@ facts::ControlSet clean_set(std::uint32_t n) {
                          dword("ProtectionMode", 1),
                          dword("GlobalFlag", 0)}));
   std::vector<facts::RegValue> known;
-  for (const char* d : {"advapi32", "clbcatq", "combase", "COMDLG32", "gdi32", "IMAGEHLP", "IMM32",
-                        "kernel32", "MSCTF", "MSVCRT", "NORMALIZ", "NSI", "ole32", "OLEAUT32",
-                        "PSAPI", "rpcrt4", "sechost", "Setupapi", "SHELL32", "SHLWAPI", "user32",
-                        "WLDAP32", "WS2_32", "SHCORE"}) {
+  for (const char* d :
+       {"advapi32", "clbcatq",  "combase",  "COMDLG32", "gdi32",  "IMAGEHLP", "IMM32",  "kernel32",
+        "MSCTF",    "MSVCRT",   "NORMALIZ", "NSI",      "ole32",  "OLEAUT32", "PSAPI",  "rpcrt4",
+        "sechost",  "Setupapi", "SHELL32",  "SHLWAPI",  "user32", "WLDAP32",  "WS2_32", "SHCORE"}) {
     known.push_back(sz(d, std::string(d) + ".dll"));
   }
   cs.keys.push_back(key(facts::kKnownDlls, known));
-  cs.keys.push_back(key(facts::kSubSystems,
-                        {multi("Required", {"Debug", "Windows"}),
-                         sz("Windows",
-                            "%SystemRoot%\\system32\\csrss.exe ObjectDirectory=\\Windows "
-                            "ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 "
-                            "ServerDll=sxssrv,4",
-                            facts::RegType::kExpandSz),
-                         sz("Kmode", "\\SystemRoot\\System32\\win32k.sys", facts::RegType::kExpandSz)}));
-  cs.keys.push_back(key(facts::kEnvironment,
-                        {sz("ComSpec", "%SystemRoot%\\system32\\cmd.exe", facts::RegType::kExpandSz),
-                         sz("Path", "%SystemRoot%\\system32;%SystemRoot%", facts::RegType::kExpandSz),
-                         sz("windir", "%SystemRoot%", facts::RegType::kExpandSz)}));
+  cs.keys.push_back(
+      key(facts::kSubSystems,
+          {multi("Required", {"Debug", "Windows"}),
+           sz("Windows",
+              "%SystemRoot%\\system32\\csrss.exe ObjectDirectory=\\Windows "
+              "ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 "
+              "ServerDll=sxssrv,4",
+              facts::RegType::kExpandSz),
+           sz("Kmode", "\\SystemRoot\\System32\\win32k.sys", facts::RegType::kExpandSz)}));
+  cs.keys.push_back(
+      key(facts::kEnvironment,
+          {sz("ComSpec", "%SystemRoot%\\system32\\cmd.exe", facts::RegType::kExpandSz),
+           sz("Path", "%SystemRoot%\\system32;%SystemRoot%", facts::RegType::kExpandSz),
+           sz("windir", "%SystemRoot%", facts::RegType::kExpandSz)}));
   cs.keys.push_back(key(facts::kMemoryManagement, {multi("PagingFiles", {"?:\\pagefile.sys"})}));
   return cs;
 }
@@ -131,7 +135,8 @@ TEST_CASE("BootExecute entries are split into keywords and image and matched to 
           "[analysis]") {
   auto catalog = testing::builtin_catalog();
   auto cs = clean_set(1);
-  cs.keys[0].values[0] = multi("BootExecute", {"autocheck autochk *", "async debug payload.exe /x"});
+  cs.keys[0].values[0] =
+      multi("BootExecute", {"autocheck autochk *", "async debug payload.exe /x"});
   auto out = audit(hive_with({cs}), catalog);
   auto entries = of_kind(out, "registry.execute_entry");
   REQUIRE(entries.size() == 2);
@@ -179,9 +184,10 @@ TEST_CASE("KnownDLLs entries are classified as baseline, added or removed", "[an
   auto catalog = testing::builtin_catalog();
   auto cs = clean_set(1);
   auto& known = cs.keys[1].values;
-  known.erase(std::remove_if(known.begin(), known.end(),
-                             [](const facts::RegValue& v) { return v.name == "user32"; }),
-              known.end());
+  known.erase(
+      std::remove_if(
+          known.begin(), known.end(), [](const facts::RegValue& v) { return v.name == "user32"; }),
+      known.end());
   known.push_back(sz("hook", "C:\\Users\\Public\\hook.dll"));
   auto out = audit(hive_with({cs}), catalog);
   int added = 0;
@@ -249,7 +255,8 @@ TEST_CASE("csrss ServerDll modules beyond the baseline and a foreign Kmode are f
 TEST_CASE("Path entries know whether they are user-writable and precede System32", "[analysis]") {
   auto catalog = testing::builtin_catalog();
   auto cs = clean_set(1);
-  cs.keys[3].values[1] = sz("Path", "C:\\Users\\Public\\bin;%SystemRoot%\\System32\\;C:\\Tools",
+  cs.keys[3].values[1] = sz("Path",
+                            "C:\\Users\\Public\\bin;%SystemRoot%\\System32\\;C:\\Tools",
                             facts::RegType::kExpandSz);
   auto out = audit(hive_with({cs}), catalog);
   auto entries = of_kind(out, "registry.path_entry");
@@ -325,4 +332,37 @@ TEST_CASE("Facts come out in a deterministic order", "[analysis]") {
   for (std::size_t i = 0; i < a.facts.size(); ++i) {
     CHECK(a.facts[i].identity() == b.facts[i].identity());
   }
+}
+
+TEST_CASE("Values that differ between the on-disk and replayed hive become replay_change facts",
+          "[analysis]") {
+  auto catalog = testing::builtin_catalog();
+  auto stale = hive_with({clean_set(1)});
+  auto fresh_set = clean_set(1);
+  fresh_set.keys[0].values[0] = multi("BootExecute", {"autocheck autochk *", "late"});
+  fresh_set.keys[0].values.push_back(multi("PendingFileRenameOperations", {"\\??\\C:\\a", ""}));
+  auto fresh = hive_with({fresh_set});
+  analysis::AuditInput in;
+  in.system = &fresh;
+  in.on_disk = &stale;
+  in.baselines = &catalog.baselines;
+  auto out = analysis::audit_session_manager(in);
+  auto changes = of_kind(out, "registry.replay_change");
+  REQUIRE(changes.size() == 2);
+  for (const auto* c : changes) {
+    if (field_is(*c, "value", std::string("BootExecute"))) {
+      CHECK(field_is(*c, "change", std::string("modified")));
+      CHECK(field_is(*c, "category", std::string("autostart")));
+      CHECK(field_is(*c, "on_disk", std::string("REG_MULTI_SZ:autocheck autochk *")));
+    } else {
+      CHECK(field_is(*c, "value", std::string("PendingFileRenameOperations")));
+      CHECK(field_is(*c, "change", std::string("added")));
+      CHECK(field_is(*c, "category", std::string("volatile")));
+    }
+  }
+  // Without an on-disk state there is nothing to compare.
+  analysis::AuditInput plain;
+  plain.system = &fresh;
+  plain.baselines = &catalog.baselines;
+  CHECK(of_kind(analysis::audit_session_manager(plain), "registry.replay_change").empty());
 }

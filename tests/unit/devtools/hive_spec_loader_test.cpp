@@ -2,6 +2,7 @@
 #include "devtools/hive_spec_loader.hpp"
 
 #include "devtools/hive_encoding.hpp"
+#include "smssaudit/core/filetime.hpp"
 #include "support/catch.hpp"
 
 #include <filesystem>
@@ -133,12 +134,12 @@ keys:
   CHECK(spec.hive.primary_sequence == 6);
   CHECK(spec.hive.secondary_sequence == 5);
   CHECK(spec.hive.minor_version == 3);
-  CHECK(dt::format_filetime_iso8601(spec.hive.last_written) == "2021-03-04T10:11:12.1234567Z");
+  CHECK(smssaudit::filetime_to_iso8601(spec.hive.last_written) == "2021-03-04T10:11:12.1234567Z");
   REQUIRE(spec.logs.size() == 2);
   CHECK(spec.logs[1].suffix == "LOG2");
   const dt::KeySpec* k = key_at(spec.hive, {"K"});
   REQUIRE(k != nullptr);
-  CHECK(dt::format_filetime_iso8601(k->last_written.value()) == "2020-01-01T00:00:00.0000000Z");
+  CHECK(smssaudit::filetime_to_iso8601(k->last_written.value()) == "2020-01-01T00:00:00.0000000Z");
   CHECK(k->class_name == "Cls");
   CHECK(k->values.size() == 1);
 }

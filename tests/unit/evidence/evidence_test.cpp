@@ -1,12 +1,17 @@
 // Unit tests for evidence: SHA-256 helpers and describe_file on a scratch file.
 #include "smssaudit/evidence/evidence.hpp"
 
+#include "evidence/read_only_file.hpp"
 #include "support/catch.hpp"
 
+#include <array>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <type_traits>
 #include <unistd.h>
+#include <utility>
 
 using namespace smssaudit;
 
@@ -62,4 +67,36 @@ TEST_CASE("describe_file fails with not_found for a missing file and io for a di
   const auto dir = evidence::describe_file("/tmp", evidence::kKindSystemHive);
   REQUIRE_FALSE(dir);
   CHECK(dir.error().code == ErrorCode::kIo);
+}
+
+TEST_CASE("ReadOnlyFile is move-only and reads up to a full buffer, short only at the end",
+          "[evidence]") {
+  STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<evidence::ReadOnlyFile>);
+  STATIC_REQUIRE(std::is_nothrow_move_constructible_v<evidence::ReadOnlyFile>);
+  const TempFile f("0123456789");
+  auto opened = evidence::ReadOnlyFile::open(f.path());
+  REQUIRE(opened);
+  // The moved-to object owns the descriptor; the moved-from one must not close it.
+  evidence::ReadOnlyFile file = std::move(opened).value();
+  CHECK(file.size() == 10);
+  std::array<std::uint8_t, 4> buf{};
+  const auto first = file.read_up_to(buf);
+  REQUIRE(first);
+  CHECK(*first == 4);
+  CHECK(buf[0] == '0');
+  CHECK(file.read_up_to(buf).value() == 4);
+  CHECK(file.read_up_to(buf).value() == 2);  // the last two bytes
+  CHECK(buf[1] == '9');
+  CHECK(file.read_up_to(buf).value() == 0);  // end of file
+}
+
+TEST_CASE("ReadOnlyFile::open refuses missing files and non-regular files", "[evidence]") {
+  const auto missing = evidence::ReadOnlyFile::open("/nonexistent/SYSTEM");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kNotFound);
+  CHECK(missing.error().context == "/nonexistent/SYSTEM");
+  const auto dir = evidence::ReadOnlyFile::open("/tmp");
+  REQUIRE_FALSE(dir);
+  CHECK(dir.error().code == ErrorCode::kIo);
+  CHECK(dir.error().detail == "not a regular file");
 }
