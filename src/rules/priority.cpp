@@ -1,10 +1,10 @@
 // Priority raise for findings on values changed shortly before acquisition (issue 5): a value
 // that only the transaction logs hold was written in the last minutes or hours before the
 // machine was seized, which makes any anomaly in it more urgent.
-#include <algorithm>
-
 #include "smssaudit/core/text.hpp"
 #include "smssaudit/rules/engine.hpp"
+
+#include <algorithm>
 
 namespace smssaudit::rules {
 namespace {
