@@ -1,13 +1,13 @@
 // The command line as pipelines see it: the JSON contract, exit codes, output-path safety and the
 // rules subcommands, run in-process on generated fixtures.
-#include <nlohmann/json.hpp>
-
-#include <boost/filesystem.hpp>
-#include <fstream>
-
 #include "support/catch.hpp"
 #include "support/paths.hpp"
 #include "support/scan.hpp"
+
+#include <boost/filesystem.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
 
 namespace {
 
@@ -16,7 +16,9 @@ using smssaudit::testing::fixture_dir;
 using smssaudit::testing::run_cli;
 using smssaudit::testing::source_path;
 
-std::string fixture(const std::string& name) { return fixture_dir(name) + "/SYSTEM"; }
+std::string fixture(const std::string& name) {
+  return fixture_dir(name) + "/SYSTEM";
+}
 
 /// A fresh empty folder under the build tree for outputs.
 fs::path scratch(const std::string& name) {
@@ -90,8 +92,7 @@ TEST_CASE("The same scan renders byte-identical JSON twice", "[cli]") {
 TEST_CASE("Exit code is 1 when a finding reaches the --fail-on level", "[cli]") {
   CHECK(run_cli({"scan", fixture("bootexecute_extra"), "--format", "json", "--fail-on", "high"})
             .exit_code == 1);
-  CHECK(run_cli({"scan", fixture("bootexecute_extra"), "--format", "json", "--fail-on",
-                 "critical"})
+  CHECK(run_cli({"scan", fixture("bootexecute_extra"), "--format", "json", "--fail-on", "critical"})
             .exit_code == 0);
   CHECK(run_cli({"scan", fixture("system_clean_win10"), "--format", "json", "--fail-on", "low"})
             .exit_code == 0);
@@ -134,8 +135,9 @@ TEST_CASE("An existing output file is refused without --force, before any analys
   std::ifstream in2(out);
   auto j = nlohmann::json::parse(in2);
   CHECK(j["schema"] == "smssaudit.report/1");
-  CHECK(run_cli({"scan", fixture("system_clean_win10"), "-o", "/nonexistent-dir/r.json"})
-            .exit_code == 2);
+  CHECK(
+      run_cli({"scan", fixture("system_clean_win10"), "-o", "/nonexistent-dir/r.json"}).exit_code ==
+      2);
 }
 
 TEST_CASE("The report is never written over the evidence", "[cli]") {
@@ -178,8 +180,8 @@ TEST_CASE("A site baseline allows an entry and a rules folder overrides a built-
   REQUIRE(pos != std::string::npos);
   text.replace(pos, 14, "severity: low");
   std::ofstream((dir / "SMSS-001.yaml").string()) << text;
-  auto over = run_cli({"scan", fixture("bootexecute_extra"), "--format", "json", "--rules",
-                       dir.string()});
+  auto over =
+      run_cli({"scan", fixture("bootexecute_extra"), "--format", "json", "--rules", dir.string()});
   REQUIRE(over.exit_code == 0);
   auto j = nlohmann::json::parse(over.out);
   bool seen = false;

@@ -1,16 +1,16 @@
 // Every generated fixture hive (fixtures/hives/*.yaml, built by smssaudit-mkhive) is scanned
 // through the real pipeline and must fire exactly what its `expect:` block says; and every
 // registry rule must be exercised by a fixture that fires it and a near miss that must not.
-#include <yaml-cpp/yaml.h>
-
-#include <boost/filesystem.hpp>
-#include <map>
-#include <set>
-
 #include "smssaudit/rules/catalog.hpp"
 #include "support/catch.hpp"
 #include "support/paths.hpp"
 #include "support/scan.hpp"
+
+#include <boost/filesystem.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <set>
 
 namespace {
 
@@ -110,7 +110,8 @@ TEST_CASE("Every fixture hive fires exactly the rules its spec expects", "[fixtu
       CHECK(fired.count(id) == 0);
     }
     if (!x.verdict.empty()) {
-      INFO("verdict reasons: " << (host.verdict.reasons.empty() ? "" : host.verdict.reasons.front()));
+      INFO("verdict reasons: " << (host.verdict.reasons.empty() ? ""
+                                                                : host.verdict.reasons.front()));
       CHECK(host.verdict.level == x.verdict);
     }
     // A verdict of clean must mean no finding above low at all.

@@ -1,12 +1,12 @@
 // Scans every hive under ../shared/corpus/hives through the real pipeline (MANIFEST.tsv says what
 // each is): clean real hives give nothing above low, dirty ones are reported dirty and never
 // clean, corrupt and non-hive files give a clear error naming the file.
-#include <boost/filesystem.hpp>
-
 #include "smssaudit/evidence/evidence.hpp"
 #include "support/catch.hpp"
 #include "support/paths.hpp"
 #include "support/scan.hpp"
+
+#include <boost/filesystem.hpp>
 
 namespace {
 

@@ -9,7 +9,8 @@ inline std::string source_path(const std::string& rel) {
   return std::string(SMSSAUDIT_SOURCE_DIR) + "/" + rel;
 }
 
-/// A generated fixture: fixture_hive("system_clean_win10") -> <build>/fixtures/hives/system_clean_win10
+/// A generated fixture: fixture_hive("system_clean_win10") ->
+/// <build>/fixtures/hives/system_clean_win10
 inline std::string fixture_dir(const std::string& name) {
   return std::string(SMSSAUDIT_FIXTURE_OUT) + "/hives/" + name;
 }
@@ -18,8 +19,12 @@ inline std::string corpus_path(const std::string& rel) {
   return std::string(SMSSAUDIT_CORPUS_DIR) + "/" + rel;
 }
 
-inline std::string smssaudit_bin() { return SMSSAUDIT_BIN; }
+inline std::string smssaudit_bin() {
+  return SMSSAUDIT_BIN;
+}
 
-inline std::string mkhive_bin() { return SMSSAUDIT_MKHIVE; }
+inline std::string mkhive_bin() {
+  return SMSSAUDIT_MKHIVE;
+}
 
 }  // namespace smssaudit::testing

@@ -1,13 +1,13 @@
 // Test helpers that run the real pipeline or CLI in-process.
 #pragma once
 
-#include <sstream>
-#include <string>
-#include <vector>
-
 #include "smssaudit/app/cli.hpp"
 #include "smssaudit/app/pipeline.hpp"
 #include "smssaudit/rules/catalog.hpp"
+
+#include <sstream>
+#include <string>
+#include <vector>
 
 namespace smssaudit::testing {
 

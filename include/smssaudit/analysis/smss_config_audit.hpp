@@ -2,18 +2,18 @@
 // Computes derived fields only; judging is the rules' job.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include "smssaudit/facts/baseline.hpp"
 #include "smssaudit/facts/coverage.hpp"
 #include "smssaudit/facts/fact.hpp"
 #include "smssaudit/facts/registry.hpp"
 
+#include <string>
+#include <vector>
+
 namespace smssaudit::analysis {
 
 struct AuditInput {
-  const facts::SystemHive* system = nullptr;      ///< required: the state to audit
+  const facts::SystemHive* system = nullptr;  ///< required: the state to audit
   /// The primary file as stored, when `system` is the state replayed from its transaction logs:
   /// every audited value that differs becomes a registry.replay_change fact.
   const facts::SystemHive* on_disk = nullptr;
@@ -27,10 +27,10 @@ struct AuditInput {
 struct AuditOutput {
   std::vector<facts::Fact> facts;  ///< sorted by kind, then identity
   std::vector<facts::CoverageGap> gaps;
-  std::string os_family;       ///< "win10", ... or "generic"
-  std::string family_basis;    ///< "software:CurrentBuild=19041", "system-hints:...", "none"
-  std::string baseline_id;     ///< baseline used (after merging the site file)
-  std::string computer_name;   ///< from the current control set, "" when unknown
+  std::string os_family;      ///< "win10", ... or "generic"
+  std::string family_basis;   ///< "software:CurrentBuild=19041", "system-hints:...", "none"
+  std::string baseline_id;    ///< baseline used (after merging the site file)
+  std::string computer_name;  ///< from the current control set, "" when unknown
 };
 
 AuditOutput audit_session_manager(const AuditInput& input);

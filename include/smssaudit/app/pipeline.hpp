@@ -2,13 +2,13 @@
 // Each step is called in order from run_scan(), with the reason for it beside the call.
 #pragma once
 
-#include <optional>
-#include <string>
-
 #include "smssaudit/core/diagnostics.hpp"
 #include "smssaudit/facts/baseline.hpp"
 #include "smssaudit/report/report.hpp"
 #include "smssaudit/rules/catalog.hpp"
+
+#include <optional>
+#include <string>
 
 namespace smssaudit::app {
 

@@ -7,17 +7,17 @@ namespace smssaudit {
 
 /// Error codes grouped by layer, as sleuthkit groups its codes. Stable: they appear in reports.
 enum class ErrorCode {
-  kIo,               ///< open/read/stat failed
-  kNotFound,         ///< a required file or key does not exist
-  kHiveSignature,    ///< no `regf` signature: not a registry hive
-  kHiveTruncated,    ///< shorter than its base block or its declared hive-bins size
-  kHiveBaseBlock,    ///< base block present but invalid (checksum, type, version)
-  kHiveLibrary,      ///< libregf refused the file or a key/value
-  kHiveStructure,    ///< a key or value is structurally corrupt
-  kRuleSyntax,       ///< YAML that does not parse
-  kRuleSchema,       ///< YAML that parses but breaks the rule schema
-  kUsage,            ///< bad command-line usage
-  kOutput,           ///< an output path cannot be written
+  kIo,             ///< open/read/stat failed
+  kNotFound,       ///< a required file or key does not exist
+  kHiveSignature,  ///< no `regf` signature: not a registry hive
+  kHiveTruncated,  ///< shorter than its base block or its declared hive-bins size
+  kHiveBaseBlock,  ///< base block present but invalid (checksum, type, version)
+  kHiveLibrary,    ///< libregf refused the file or a key/value
+  kHiveStructure,  ///< a key or value is structurally corrupt
+  kRuleSyntax,     ///< YAML that does not parse
+  kRuleSchema,     ///< YAML that parses but breaks the rule schema
+  kUsage,          ///< bad command-line usage
+  kOutput,         ///< an output path cannot be written
 };
 
 /// Short stable name of a code, e.g. "hive.signature".

@@ -2,12 +2,12 @@
 // clang-tidy 14 cannot parse libstdc++'s <expected>), so moving later is a one-line alias.
 #pragma once
 
+#include "smssaudit/core/error.hpp"
+
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <variant>
-
-#include "smssaudit/core/error.hpp"
 
 namespace smssaudit {
 
@@ -20,7 +20,9 @@ inline Unexpected fail(ErrorCode code, std::string context, std::string detail) 
   return Unexpected{Error{code, std::move(context), std::move(detail)}};
 }
 
-inline Unexpected fail(Error error) { return Unexpected{std::move(error)}; }
+inline Unexpected fail(Error error) {
+  return Unexpected{std::move(error)};
+}
 
 /// Anything that reads evidence returns Result<T> (or Result<std::optional<T>> for tri-state
 /// lookups: value = found, nullopt = absent, error = unreadable).
@@ -93,6 +95,8 @@ class [[nodiscard]] Result {
 /// Result of an operation that yields no value.
 using Status = Result<std::monostate>;
 
-inline Status ok() { return Status(std::monostate{}); }
+inline Status ok() {
+  return Status(std::monostate{});
+}
 
 }  // namespace smssaudit

@@ -42,7 +42,8 @@ bool looks_like_utf16le_text(std::span<const std::uint8_t> bytes) noexcept;
 /// Lower-cased Windows path with '/' turned into '\', repeated '\' collapsed, a leading "\??\" or
 /// "\\?\" removed and %SystemRoot%/%windir%/\SystemRoot expanded to "c:\windows" (an offline
 /// hive cannot know the real drive; SOFTWARE's SystemRoot replaces it when known).
-std::string normalize_windows_path(std::string_view path, std::string_view system_root = "c:\\windows");
+std::string normalize_windows_path(std::string_view path,
+                                   std::string_view system_root = "c:\\windows");
 
 /// Escapes control characters and non-printable bytes for display ("\x01"), leaving UTF-8 intact.
 std::string printable(std::string_view s);

@@ -1,10 +1,10 @@
 // Evidence: one input artifact as the report lists it (path, kind, size, SHA-256, status).
 #pragma once
 
+#include "smssaudit/core/result.hpp"
+
 #include <cstdint>
 #include <string>
-
-#include "smssaudit/core/result.hpp"
 
 namespace smssaudit::evidence {
 

@@ -7,7 +7,7 @@
 namespace smssaudit::facts {
 
 struct CoverageGap {
-  std::string code;     ///< stable, e.g. "hive.dirty_no_logs", "registry.session_manager_unreadable"
+  std::string code;  ///< stable, e.g. "hive.dirty_no_logs", "registry.session_manager_unreadable"
   std::string message;  ///< for humans, names the artifact and key
 
   friend bool operator==(const CoverageGap&, const CoverageGap&) = default;

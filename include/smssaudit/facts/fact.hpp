@@ -21,10 +21,11 @@ std::string field_to_string(const FieldValue& v);
 struct EvidenceRef {
   std::string artifact;  ///< file path as given (or image path + inner path)
   std::string sha256;
-  std::string key_path;    ///< full key path inside the hive, e.g. "ControlSet001\Control\Session Manager"
-  std::string value_name;  ///< registry value name, when the fact is about one value
-  std::string value_type;  ///< "REG_MULTI_SZ" ...
-  std::string data;        ///< the value data as displayed
+  std::string
+      key_path;  ///< full key path inside the hive, e.g. "ControlSet001\Control\Session Manager"
+  std::string value_name;          ///< registry value name, when the fact is about one value
+  std::string value_type;          ///< "REG_MULTI_SZ" ...
+  std::string data;                ///< the value data as displayed
   std::uint64_t last_written = 0;  ///< key last-written FILETIME, 0 when unknown
 
   friend bool operator==(const EvidenceRef&, const EvidenceRef&) = default;

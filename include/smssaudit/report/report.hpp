@@ -1,16 +1,16 @@
 // Report: the plain struct every reporter renders (style.md 2.5). Reporters never analyse.
 #pragma once
 
-#include <optional>
-#include <ostream>
-#include <string>
-#include <vector>
-
 #include "smssaudit/core/diagnostics.hpp"
 #include "smssaudit/evidence/evidence.hpp"
 #include "smssaudit/facts/coverage.hpp"
 #include "smssaudit/facts/registry.hpp"
 #include "smssaudit/rules/engine.hpp"
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
 
 namespace smssaudit::report {
 

@@ -2,11 +2,11 @@
 // every error collected and reported as file:line (yara, hayabusa, chainsaw).
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include "smssaudit/facts/baseline.hpp"
 #include "smssaudit/rules/rule.hpp"
+
+#include <string>
+#include <vector>
 
 namespace smssaudit::rules {
 
@@ -26,7 +26,7 @@ struct SourceFile {
 };
 
 struct Catalog {
-  std::vector<Rule> rules;  ///< sorted by id
+  std::vector<Rule> rules;                 ///< sorted by id
   std::vector<facts::Baseline> baselines;  ///< OS baselines, sorted by id
   VerdictConfig verdict;
   std::string sha256;  ///< over every loaded file (path + text), in load order
@@ -45,7 +45,8 @@ struct CatalogLoad {
 /// existing id replaces it, a new id adds it, an overlay baseline replaces the one with its id,
 /// an overlay verdict.yaml replaces the thresholds. Duplicate ids within one set are errors.
 /// File kinds are told by content: `id:` = rule, `baseline:` = baseline, `verdict:` = thresholds.
-CatalogLoad load_catalog(const std::vector<SourceFile>& base, const std::vector<SourceFile>& overlay);
+CatalogLoad load_catalog(const std::vector<SourceFile>& base,
+                         const std::vector<SourceFile>& overlay);
 
 /// The embedded catalogue files.
 std::vector<SourceFile> builtin_sources();

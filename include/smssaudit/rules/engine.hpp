@@ -1,12 +1,12 @@
 // Engine: facts in, findings out; and the host verdict.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include "smssaudit/facts/coverage.hpp"
 #include "smssaudit/facts/fact.hpp"
 #include "smssaudit/rules/catalog.hpp"
+
+#include <string>
+#include <vector>
 
 namespace smssaudit::rules {
 

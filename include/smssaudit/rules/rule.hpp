@@ -1,14 +1,14 @@
 // Rules: compiled YAML detections (design.md 3.4, style.md 2.4).
 #pragma once
 
+#include "smssaudit/facts/fact.hpp"
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <regex>
 #include <string>
 #include <vector>
-
-#include "smssaudit/facts/fact.hpp"
 
 namespace smssaudit::rules {
 
