@@ -3,6 +3,7 @@
 // here and caught once in run_cli.
 #include "smssaudit/app/cli.hpp"
 
+#include "app/hive_recover.hpp"
 #include "smssaudit/app/pipeline.hpp"
 #include "smssaudit/core/text.hpp"
 #include "smssaudit/report/report.hpp"
@@ -259,6 +260,24 @@ int rules_validate(const std::string& dir, std::ostream& out, std::ostream& err)
   return kExitOk;
 }
 
+// ---- hive recover ------------------------------------------------------------------------------
+
+/// `hive recover HIVE -o OUT [--force]` (issue 5): writes the hive with its logs replayed.
+CLI::App* add_hive_recover_command(CLI::App& app, HiveRecoverArgs& args) {
+  CLI::App* hive_cmd = app.add_subcommand("hive", "Work on a registry hive file");
+  hive_cmd->require_subcommand(1);
+  CLI::App* recover_cmd = hive_cmd->add_subcommand(
+      "recover",
+      "Replay a dirty hive's transaction logs (.LOG/.LOG1/.LOG2 beside it) and write the "
+      "recovered hive; exit 3 when HIVE is not a hive or nothing could be recovered");
+  recover_cmd->add_option("HIVE", args.hive, "hive file (read-only; never modified)")->required();
+  recover_cmd
+      ->add_option("-o,--output", args.output, "recovered hive to write (never the evidence)")
+      ->required();
+  recover_cmd->add_flag("--force", args.force, "overwrite an existing --output file");
+  return recover_cmd;
+}
+
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -315,6 +334,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       "validate", "Load DIR strictly over the built-in catalogue and run every rule's examples");
   validate_cmd->add_option("DIR", validate_dir, "folder of YAML files")->required();
 
+  HiveRecoverArgs recover;
+  CLI::App* recover_cmd = add_hive_recover_command(app, recover);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -338,6 +360,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     }
     if (validate_cmd->parsed()) {
       return rules_validate(validate_dir, out, err);
+    }
+    if (recover_cmd->parsed()) {
+      return run_hive_recover(recover, out, err);
     }
   } catch (const FatalError& e) {
     err << "smssaudit: " << e.message() << '\n';

@@ -11,9 +11,11 @@
 #include <array>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace smssaudit::devtools {
 
@@ -24,7 +26,7 @@ namespace {
 constexpr std::string_view kLastWrittenKey = "_last_written";
 constexpr std::string_view kClassKey = "_class";
 
-constexpr std::array<std::string_view, 13> kTopLevelKeys = {"description",
+constexpr std::array<std::string_view, 14> kTopLevelKeys = {"description",
                                                             "hive_file",
                                                             "embedded_name",
                                                             "root",
@@ -36,7 +38,18 @@ constexpr std::array<std::string_view, 13> kTopLevelKeys = {"description",
                                                             "keys",
                                                             "delete",
                                                             "copy_control_set",
+                                                            "transaction_log",
                                                             "expect"};
+
+constexpr std::array<std::string_view, 7> kTransactionLogKeys = {
+    "format", "files", "order", "entries", "keys", "delete", "corrupt"};
+
+constexpr std::array<std::pair<std::string_view, LogCorruption>, 4> kCorruptions = {{
+    {"hash", LogCorruption::kHash},
+    {"size", LogCorruption::kSize},
+    {"sequence_gap", LogCorruption::kSequenceGap},
+    {"signature", LogCorruption::kSignature},
+}};
 
 std::string location(const std::string& file, int line, int column) {
   if (line <= 0)
@@ -79,9 +92,19 @@ class SpecFile {
  public:
   SpecFile(fs::path path, std::vector<fs::path>& chain) : path_(std::move(path)), chain_(chain) {}
 
+  // A `transaction_log:` block as read. Its changes apply to the final primary tree, which a
+  // derived spec may still change, so the stages are built once the whole chain is loaded.
+  struct PendingLog {
+    fs::path file;  // the spec that holds the block (messages, and keys are resolved there)
+    // Shared: YAML::Node has no non-throwing move, and Loaded is moved along the base chain.
+    std::shared_ptr<const YAML::Node> node;
+    TransactionLogSpec settings;  // everything but the stages
+  };
+
   struct Loaded {
     FixtureSpec spec;
     bool embedded_name_set = false;
+    std::optional<PendingLog> pending_log;
   };
 
   Loaded load_text(std::string_view text) {
@@ -177,8 +200,21 @@ class SpecFile {
     }
     if (const auto n = doc["last_written"])
       spec.hive.last_written = filetime_of(n);
-    if (const auto n = doc["logs"])
-      spec.logs = logs_of(n);
+    // One way to make logs per spec; a derived spec's choice replaces the inherited one.
+    const auto logs = doc["logs"];
+    const auto transaction_log = doc["transaction_log"];
+    if (logs && transaction_log)
+      fail(transaction_log, "give either logs or transaction_log, not both");
+    if (logs) {
+      spec.logs = logs_of(logs);
+      out.pending_log.reset();
+    }
+    if (transaction_log) {
+      out.pending_log = PendingLog{path_,
+                                   std::make_shared<const YAML::Node>(transaction_log),
+                                   transaction_log_of(transaction_log)};
+      spec.logs.clear();
+    }
   }
 
   Loaded load_base(const YAML::Node& node) {
@@ -286,6 +322,145 @@ class SpecFile {
       logs.push_back(LogSpec{suffix});
     }
     return logs;
+  }
+
+  // The settings of a `transaction_log:` block (format, files, order, entries, corrupt); the
+  // changes themselves are checked for shape here and applied later by log_stages().
+  TransactionLogSpec transaction_log_of(const YAML::Node& node) const {
+    if (!node.IsMap())
+      fail(node, "transaction_log must be a mapping (fixtures/hives/README.md)");
+    for (const auto& entry : node) {
+      const auto k = entry.first.as<std::string>();
+      if (std::find(kTransactionLogKeys.begin(), kTransactionLogKeys.end(), k) ==
+          kTransactionLogKeys.end()) {
+        fail(entry.first, "unknown key '" + k + "' in transaction_log");
+      }
+    }
+    TransactionLogSpec log;
+    if (const auto n = node["format"]) {
+      const std::string format = scalar(n, "format");
+      if (format != "new" && format != "old")
+        fail(n, "format must be new (HvLE) or old (DIRT), got '" + format + "'");
+      log.format = format == "new" ? LogFormat::kNew : LogFormat::kOld;
+    }
+    log.files = log_files_of(node, log.format);
+    read_log_entries(node, log);
+    if (const auto n = node["corrupt"])
+      read_corruption(n, log);
+    return log;
+  }
+
+  // `files` (default [LOG1, LOG2] new, [LOG1] old) reordered by `order` (entry order).
+  std::vector<std::string> log_files_of(const YAML::Node& node, LogFormat format) const {
+    std::vector<std::string> files;
+    if (const auto n = node["files"]) {
+      for (const auto& log : logs_of(n))
+        files.push_back(log.suffix);
+      check_log_files(n, files, format);
+    } else if (format == LogFormat::kNew) {
+      files = {"LOG1", "LOG2"};
+    } else {
+      files = {"LOG1"};
+    }
+    const auto order = node["order"];
+    if (!order)
+      return files;
+    std::vector<std::string> ordered;
+    for (const auto& log : logs_of(order))
+      ordered.push_back(log.suffix);
+    if (!std::is_permutation(ordered.begin(), ordered.end(), files.begin(), files.end()))
+      fail(order, "order must list the same files as files");
+    return ordered;
+  }
+
+  void check_log_files(const YAML::Node& node,
+                       const std::vector<std::string>& files,
+                       LogFormat format) const {
+    const std::set<std::string> distinct(files.begin(), files.end());
+    if (distinct.size() != files.size())
+      fail(node, "a log file is listed twice");
+    if (format == LogFormat::kNew && (files.empty() || files.size() > 2))
+      fail(node, "a new-format transaction log has one or two files");
+    if (format == LogFormat::kOld && (files.size() != 1 || files[0] == "LOG2"))
+      fail(node, "an old-format transaction log is one file: [LOG1] or [LOG]");
+  }
+
+  // `entries`: a count (the changes at the top of the block are spread over that many entries)
+  // or a list of {keys, delete} stages, one per entry.
+  void read_log_entries(const YAML::Node& node, TransactionLogSpec& log) const {
+    const auto entries = node["entries"];
+    const bool staged = entries && entries.IsSequence();
+    if (staged) {
+      if (node["keys"] || node["delete"])
+        fail(entries, "with a list of entries, give keys/delete in each entry, not at the top");
+      if (entries.size() == 0)
+        fail(entries, "entries must not be empty");
+      for (const auto& stage : entries)
+        check_stage(stage);
+      log.entries = static_cast<std::uint32_t>(entries.size());
+    } else {
+      if (!node["keys"] && !node["delete"])
+        fail(node, "transaction_log needs keys or delete (the changes only the logs hold)");
+      log.entries = entries ? u32_of(entries) : static_cast<std::uint32_t>(log.files.size());
+    }
+    if (log.format == LogFormat::kOld && log.entries != 1)
+      fail(entries, "an old-format log holds one dirty vector: entries must be 1");
+    if (log.entries < log.files.size())
+      fail(entries ? entries : node, "each log file needs at least one entry");
+  }
+
+  void check_stage(const YAML::Node& stage) const {
+    if (!stage.IsMap() || (!stage["keys"] && !stage["delete"]))
+      fail(stage, "an entry is {keys: ..., delete: ...}");
+    for (const auto& entry : stage) {
+      const auto k = entry.first.as<std::string>();
+      if (k != "keys" && k != "delete")
+        fail(entry.first, "unknown key '" + k + "' in a log entry");
+    }
+  }
+
+  void read_corruption(const YAML::Node& node, TransactionLogSpec& log) const {
+    if (!node.IsMap() || !node["entry"] || !node["what"] || node.size() != 2)
+      fail(node, "corrupt must be {entry: N, what: hash|size|sequence_gap|signature}");
+    const std::string what = scalar(node["what"], "what");
+    const auto found = std::find_if(
+        kCorruptions.begin(), kCorruptions.end(), [&](const auto& c) { return c.first == what; });
+    if (found == kCorruptions.end())
+      fail(node["what"], "corrupt what must be hash, size, sequence_gap or signature");
+    log.corrupt = found->second;
+    if (log.format == LogFormat::kOld && log.corrupt != LogCorruption::kSignature &&
+        log.corrupt != LogCorruption::kSize) {
+      fail(node["what"], "an old-format log can only be corrupted by signature or size");
+    }
+    log.corrupt_entry = u32_of(node["entry"]);
+    if (log.corrupt_entry < 1 || log.corrupt_entry > log.entries)
+      fail(node["entry"], fmt::format("corrupt entry must be 1..{}", log.entries));
+  }
+
+ public:
+  // The target trees of a pending `transaction_log:` block, built on the final primary tree.
+  std::vector<HiveSpec> log_stages(const YAML::Node& node, const HiveSpec& primary) const {
+    std::vector<HiveSpec> stages;
+    const auto entries = node["entries"];
+    if (entries && entries.IsSequence()) {
+      HiveSpec current = primary;
+      for (const auto& stage : entries) {
+        apply_changes(stage, current.root);
+        stages.push_back(current);
+      }
+    } else {
+      stages.push_back(primary);
+      apply_changes(node, stages.back().root);
+    }
+    return stages;
+  }
+
+ private:
+  void apply_changes(const YAML::Node& node, KeySpec& root) const {
+    if (const auto n = node["keys"])
+      apply_keys(n, root);
+    if (const auto n = node["delete"])
+      apply_deletes(n, root);
   }
 
   void check_key_name(const YAML::Node& node, const std::string& name) const {
@@ -577,10 +752,18 @@ class SpecFile {
   std::vector<fs::path>& chain_;
 };
 
-FixtureSpec finish(SpecFile::Loaded loaded) {
+FixtureSpec finish(SpecFile::Loaded loaded, std::vector<fs::path>& chain) {
   // Windows writes the hive's own file name at +48 ("SYSTEM" in the corpus primaries).
   if (!loaded.embedded_name_set)
     loaded.spec.hive.embedded_name = loaded.spec.hive_file;
+  if (loaded.pending_log) {
+    // The logged changes go on top of the finished primary tree, resolved in the spec that
+    // wrote them (its file names any error).
+    const auto& pending = *loaded.pending_log;
+    TransactionLogSpec log = pending.settings;
+    log.stages = SpecFile(pending.file, chain).log_stages(*pending.node, loaded.spec.hive);
+    loaded.spec.transaction_log = std::move(log);
+  }
   return std::move(loaded.spec);
 }
 
@@ -599,14 +782,23 @@ SpecError::SpecError(std::string file, int line, int column, const std::string& 
       column_(column),
       detail_(detail) {}
 
+std::vector<std::string> FixtureSpec::log_suffixes() const {
+  if (transaction_log)
+    return transaction_log->files;
+  std::vector<std::string> out;
+  for (const auto& log : logs)
+    out.push_back(log.suffix);
+  return out;
+}
+
 FixtureSpec load_fixture_spec(const fs::path& path) {
   std::vector<fs::path> chain{chain_id(path)};
-  return finish(SpecFile(path, chain).load_file());
+  return finish(SpecFile(path, chain).load_file(), chain);
 }
 
 FixtureSpec parse_fixture_spec(std::string_view yaml_text, const fs::path& path) {
   std::vector<fs::path> chain{chain_id(path)};
-  return finish(SpecFile(path, chain).load_text(yaml_text));
+  return finish(SpecFile(path, chain).load_text(yaml_text), chain);
 }
 
 }  // namespace smssaudit::devtools

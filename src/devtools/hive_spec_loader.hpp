@@ -5,6 +5,7 @@
 #include "hive_spec.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -35,10 +36,17 @@ class SpecError : public std::runtime_error {
 
 /// Everything `smssaudit-mkhive` writes for one spec.
 struct FixtureSpec {
-  HiveSpec hive;
+  HiveSpec hive;                     ///< the primary file (without the logged changes)
   std::string hive_file = "SYSTEM";  ///< file name inside --out-dir
-  std::vector<LogSpec> logs;         ///< transaction logs written beside the hive
-  std::string description;           ///< this spec's own description (not inherited)
+  std::vector<LogSpec> logs;         ///< empty (entry-less) logs written beside the hive
+  /// `transaction_log:` logs whose entries hold changes the primary lacks; its stages are the
+  /// final primary tree with the logged changes applied. Never set together with `logs`.
+  std::optional<TransactionLogSpec> transaction_log;
+  std::string description;  ///< this spec's own description (not inherited)
+
+  /// Suffixes of every log file the spec asks for ("LOG", "LOG1", "LOG2"), from `logs` or from
+  /// `transaction_log`, in the order they are listed.
+  std::vector<std::string> log_suffixes() const;
 };
 
 /// Loads `path`, following `base:` chains (relative to each spec's folder). Throws SpecError for

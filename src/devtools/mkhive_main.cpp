@@ -12,6 +12,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -96,6 +97,11 @@ int build(const Options& o) {
   outputs.emplace_back(dir / spec.hive_file, hive);
   for (const auto& log : spec.logs) {
     outputs.emplace_back(dir / (spec.hive_file + "." + log.suffix), dt::write_log(hive, log));
+  }
+  if (spec.transaction_log) {
+    for (auto& log : dt::write_transaction_logs(spec.hive, *spec.transaction_log)) {
+      outputs.emplace_back(dir / (spec.hive_file + "." + log.suffix), std::move(log.bytes));
+    }
   }
   // Log files the spec does not ask for would be stale leftovers of an earlier spec version and
   // would make a "no logs" fixture look like it has logs, so --force removes them too.

@@ -9,10 +9,10 @@
 namespace smssaudit::readers {
 namespace {
 
-constexpr std::uint32_t kHbinAlignment = 4096;  // REGF hive bin note 1: sizes are 4096-multiples
+constexpr std::uint32_t kHbinAlignment = 4096;     // REGF hive bin note 1: sizes are 4096-multiples
 constexpr std::uint32_t kMaxClusteringFactor = 8;  // sector size / 512: 512 B .. 4 KiB sectors
-constexpr std::uint32_t kMaxMinorVersion = 6;      // 1.3 .. 1.6 seen in the wild (1.6 = System_Delta)
-constexpr std::uint32_t kMinMinorVersion = 2;      // NT 3.x wrote 1.2 hives
+constexpr std::uint32_t kMaxMinorVersion = 6;  // 1.3 .. 1.6 seen in the wild (1.6 = System_Delta)
+constexpr std::uint32_t kMinMinorVersion = 2;  // NT 3.x wrote 1.2 hives
 
 void add(std::vector<BaseBlockProblem>& out, const char* code, std::string message, bool fatal) {
   out.push_back(BaseBlockProblem{code, std::move(message), fatal});
@@ -51,9 +51,9 @@ void check_sequences(const facts::BaseBlock& b,
   if (b.sequences_match()) {
     return;
   }
-  const std::string seqs = fmt::format(
-      "primary sequence (+4) {} != secondary sequence (+8) {}", b.primary_sequence,
-      b.secondary_sequence);
+  const std::string seqs = fmt::format("primary sequence (+4) {} != secondary sequence (+8) {}",
+                                       b.primary_sequence,
+                                       b.secondary_sequence);
   if (role == BaseBlockRole::kPrimary) {
     add(out, "dirty", seqs + ": the last write did not finish (hive is dirty)", false);
   } else {

@@ -500,6 +500,87 @@ std::optional<facts::ControlSet> capture_control_set(const RegfKey& root,
   return cs;
 }
 
+/// Everything read_system_hive captures below the root key: root layout, Select, every
+/// ControlSetNNN. Shared by the file and the in-memory (replayed image) entry points so both see
+/// exactly the same facts. `path` names the hive in facts and diagnostics.
+facts::SystemHive capture_system(const RegfKey& root,
+                                 const RegfFile& file,
+                                 const std::string& path,
+                                 DiagnosticSink& sink) {
+  facts::SystemHive hive;
+  hive.path = path;
+  // From here on nothing is fatal: each problem is scoped to a key or value.
+  hive.root_readable = true;
+
+  const RootLayout layout = scan_root(root, path, sink, hive.root_subkeys);
+  if (layout.select_index) {
+    hive.select = read_select(root, *layout.select_index, path, sink);
+  }
+  for (const auto& [number, index] : layout.control_sets) {
+    const std::string name = hive.root_subkeys.at(static_cast<std::size_t>(index));
+    if (auto cs = capture_control_set(root, index, number, name, path, sink)) {
+      hive.control_sets.push_back(std::move(*cs));
+    }
+  }
+  if (layout.control_sets.empty()) {
+    sink.add(DiagLevel::kWarning,
+             "hive.no_control_sets",
+             path,
+             "",
+             "no ControlSetNNN key under the root: not a SYSTEM hive, or its root is damaged");
+  }
+  check_file_corruption(file, path, sink);
+  return hive;
+}
+
+/// A hive image opened from memory and its root key.
+struct OpenedImage {
+  facts::BaseBlock base;
+  RegfFile file;
+  RegfKey root;  ///< declared after `file`, so it is freed before the file it was read from
+};
+
+/// The in-memory counterpart of open_root: our base-block parser first (not a hive, a log, or a
+/// checksum libregf would refuse), then libregf through a libbfio memory range over `image`.
+Result<OpenedImage> open_image_root(std::span<const std::uint8_t> image,
+                                    const std::string& label,
+                                    DiagnosticSink& sink,
+                                    RegfTrailLog& trails) {
+  auto base =
+      parse_base_block(image.first(std::min<std::size_t>(image.size(), 4096)), image.size());
+  if (!base) {
+    Error e = std::move(base).error();
+    e.context = label;
+    return fail(std::move(e));
+  }
+  if (base->file_type != 0) {
+    return fail(ErrorCode::kHiveBaseBlock,
+                label,
+                "base block file type " + std::to_string(base->file_type) +
+                    " is a transaction log, not a primary hive");
+  }
+  if (!base->checksum_ok()) {
+    return fail(ErrorCode::kHiveBaseBlock,
+                label,
+                "base block checksum mismatch (stored " + hex32(base->stored_checksum) +
+                    ", computed " + hex32(base->computed_checksum) + ")");
+  }
+  auto io = libyal::BfioHandle::open_memory(image, &trails);
+  auto file = io ? RegfFile::open_io(std::move(io).value(), label, &trails)
+                 : Result<RegfFile>(Unexpected{io.error()});
+  if (!file) {
+    emit_trails(trails, label, sink);
+    return fail(
+        ErrorCode::kHiveLibrary, label, "libregf cannot open the image: " + file.error().detail);
+  }
+  auto root = file->root_key();
+  if (!root) {
+    emit_trails(trails, label, sink);
+    return fail(ErrorCode::kHiveLibrary, label, "cannot read the root key: " + root.error().detail);
+  }
+  return OpenedImage{std::move(base).value(), std::move(file).value(), std::move(root).value()};
+}
+
 }  // namespace
 
 std::vector<facts::HiveLogFile> find_hive_logs(const std::string& hive_path) {
@@ -537,34 +618,24 @@ Result<facts::SystemHive> read_system_hive(const std::string& path, DiagnosticSi
   if (!opened) {
     return fail(std::move(opened).error());
   }
-  const RegfKey& root = opened->root;
-  facts::SystemHive hive;
-  hive.path = path;
+  facts::SystemHive hive = capture_system(opened->root, opened->hive.file, path, sink);
   hive.base = opened->hive.base;
   hive.logs = opened->hive.logs;
-  // From here on nothing is fatal: each problem is scoped to a key or value.
-  hive.root_readable = true;
-
-  const RootLayout layout = scan_root(root, path, sink, hive.root_subkeys);
-  if (layout.select_index) {
-    hive.select = read_select(root, *layout.select_index, path, sink);
-  }
-  for (const auto& [number, index] : layout.control_sets) {
-    const std::string name = hive.root_subkeys.at(static_cast<std::size_t>(index));
-    if (auto cs = capture_control_set(root, index, number, name, path, sink)) {
-      hive.control_sets.push_back(std::move(*cs));
-    }
-  }
-  if (layout.control_sets.empty()) {
-    sink.add(DiagLevel::kWarning,
-             "hive.no_control_sets",
-             path,
-             "",
-             "no ControlSetNNN key under the root: not a SYSTEM hive, or its root is damaged");
-  }
-
-  check_file_corruption(opened->hive.file, path, sink);
   emit_trails(trails, path, sink);
+  return hive;
+}
+
+Result<facts::SystemHive> read_system_hive_image(std::span<const std::uint8_t> image,
+                                                 const std::string& display_path,
+                                                 DiagnosticSink& sink) {
+  RegfTrailLog trails;
+  auto opened = open_image_root(image, display_path, sink, trails);
+  if (!opened) {
+    return fail(std::move(opened).error());
+  }
+  facts::SystemHive hive = capture_system(opened->root, opened->file, display_path, sink);
+  hive.base = opened->base;
+  emit_trails(trails, display_path, sink);
   return hive;
 }
 

@@ -6,6 +6,7 @@
 
 #include "evidence/read_only_file.hpp"
 #include "readers/marvin32.hpp"
+#include "smssaudit/core/text.hpp"
 #include "smssaudit/readers/base_block_validation.hpp"
 #include "smssaudit/readers/hive_reader.hpp"
 
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -40,9 +42,9 @@ constexpr std::size_t kOffPrimarySeq = 4;
 constexpr std::size_t kOffSecondarySeq = 8;
 constexpr std::size_t kOffFileType = 28;
 constexpr std::size_t kOffBinsSize = 40;
-constexpr std::size_t kOffName = 48;       // 64-byte UTF-16LE file name
-constexpr std::size_t kOffGuids = 112;     // RmId, LogId (Win10 additions)
-constexpr std::size_t kGuidsEnd = 144;     // Flags follow at +144
+constexpr std::size_t kOffName = 48;    // 64-byte UTF-16LE file name
+constexpr std::size_t kOffGuids = 112;  // RmId, LogId (Win10 additions)
+constexpr std::size_t kGuidsEnd = 144;  // Flags follow at +144
 constexpr std::size_t kOffFlags = 144;
 constexpr std::size_t kOffChecksum = 508;
 
@@ -126,9 +128,8 @@ std::optional<std::string> check_hvle(std::span<const std::uint8_t> log,
     return fmt::format("entry size 0x{:x} is not a non-zero multiple of 512", size);
   }
   if (size > log.size() - off) {
-    return fmt::format("entry size 0x{:x} runs past the end of the log ({} bytes)",
-                       size,
-                       log.size());
+    return fmt::format(
+        "entry size 0x{:x} runs past the end of the log ({} bytes)", size, log.size());
   }
   const auto e = log.subspan(off, size);
   const std::uint32_t bins = le32(e, 16);
@@ -162,9 +163,14 @@ NewLogScan scan_new_log(std::span<const std::uint8_t> log,
       break;
     }
     if (auto why = check_hvle(log, off, max_image)) {
-      scan.invalid = ReplayEntry{
-          name, off, le32(log, off + 12), le32(log, off + 20), le32(log, off + 16), 0, false,
-          "invalid entry, recovery stops here: " + *why};
+      scan.invalid = ReplayEntry{name,
+                                 off,
+                                 le32(log, off + 12),
+                                 le32(log, off + 20),
+                                 le32(log, off + 16),
+                                 0,
+                                 false,
+                                 "invalid entry, recovery stops here: " + *why};
       break;
     }
     HvleEntry e;
@@ -185,11 +191,13 @@ NewLogScan scan_new_log(std::span<const std::uint8_t> log,
 
 struct OldLogScan {
   std::uint32_t bins_size = 0;
-  std::size_t pages_offset = 0;       ///< first dirty page in the log
-  std::vector<std::uint32_t> dirty;   ///< bit indexes set, ascending (page i -> 4096 + 512 i)
+  std::size_t pages_offset = 0;      ///< first dirty page in the log
+  std::vector<std::uint32_t> dirty;  ///< bit indexes set, ascending (page i -> 4096 + 512 i)
 };
 
-std::size_t align_up(std::size_t v, std::size_t a) noexcept { return (v + a - 1) / a * a; }
+std::size_t align_up(std::size_t v, std::size_t a) noexcept {
+  return (v + a - 1) / a * a;
+}
 
 // REGF old format: the dirty vector starts at the second sector (sector = clustering factor *
 // 512), "DIRT" then one bit per 512-byte page of hive bins, LSB first; the pages start at the
@@ -201,17 +209,16 @@ Result<OldLogScan> scan_old_log(std::span<const std::uint8_t> log,
   OldLogScan scan;
   scan.bins_size = base.hive_bins_size;
   if (kBaseBlockSize + std::uint64_t{scan.bins_size} > max_image) {
-    return fail(ErrorCode::kHiveStructure,
-                "",
-                fmt::format("hive-bins size 0x{:x} exceeds the image cap of {} bytes",
-                            scan.bins_size,
-                            max_image));
+    return fail(
+        ErrorCode::kHiveStructure,
+        "",
+        fmt::format(
+            "hive-bins size 0x{:x} exceeds the image cap of {} bytes", scan.bins_size, max_image));
   }
   const std::size_t sector = kSector * base.clustering_factor;
   if (!has_signature(log, sector, "DIRT")) {
-    return fail(ErrorCode::kHiveStructure,
-                "",
-                fmt::format("no 'DIRT' dirty vector at offset {}", sector));
+    return fail(
+        ErrorCode::kHiveStructure, "", fmt::format("no 'DIRT' dirty vector at offset {}", sector));
   }
   const std::size_t bits = scan.bins_size / kOldPageSize;
   const std::size_t bitmap_bytes = (bits + 7) / 8;
@@ -247,7 +254,8 @@ struct LogState {
   facts::BaseBlock base;
   NewLogScan new_scan;
   OldLogScan old_scan;
-  int name_rank = 0;  ///< LOG1 before LOG2 before LOG (old-format preference)
+  int name_rank = 0;       ///< LOG1 before LOG2 before LOG (old-format preference)
+  std::string unreadable;  ///< LogInput::unreadable
 };
 
 /// Everything the replay works on; passed by reference through the steps.
@@ -264,12 +272,10 @@ struct Replay {
 };
 
 int name_rank(const std::string& name) {
-  const auto dot = name.rfind('.');
-  const std::string ext = dot == std::string::npos ? std::string() : name.substr(dot + 1);
-  if (ext == "LOG1" || ext == "log1") {
+  if (text::iends_with(name, ".LOG1")) {
     return 0;
   }
-  if (ext == "LOG2" || ext == "log2") {
+  if (text::iends_with(name, ".LOG2")) {
     return 1;
   }
   return 2;
@@ -280,16 +286,19 @@ int name_rank(const std::string& name) {
 // block is valid, since a bad one is restored from the log instead).
 std::optional<std::string> foreign_log(std::span<const std::uint8_t> primary,
                                        std::span<const std::uint8_t> log) {
-  if (!std::equal(primary.begin() + kOffName, primary.begin() + kOffGuids, log.begin() + kOffName)) {
-    return std::string("its base block names another hive file (+48 differs): a log of another "
-                       "hive");
+  if (!std::equal(
+          primary.begin() + kOffName, primary.begin() + kOffGuids, log.begin() + kOffName)) {
+    return std::string(
+        "its base block names another hive file (+48 differs): a log of another "
+        "hive");
   }
   const auto zero = [](std::span<const std::uint8_t> b) {
     return std::all_of(
         b.begin() + kOffGuids, b.begin() + kGuidsEnd, [](std::uint8_t c) { return c == 0; });
   };
   if (!zero(primary) && !zero(log) &&
-      !std::equal(primary.begin() + kOffGuids, primary.begin() + kGuidsEnd, log.begin() + kOffGuids)) {
+      !std::equal(
+          primary.begin() + kOffGuids, primary.begin() + kGuidsEnd, log.begin() + kOffGuids)) {
     return std::string("its RmId/LogId (+112) differ from the hive's: a log of another hive");
   }
   return std::nullopt;
@@ -302,6 +311,10 @@ void unusable(LogState& log, std::string reason) {
 
 // Reads the log's base block and structure; marks the log usable or says why not.
 void examine_log(Replay& r, LogState& log) {
+  if (!log.unreadable.empty()) {
+    unusable(log, "unreadable: " + log.unreadable);
+    return;
+  }
   if (log.bytes.empty()) {
     unusable(log, "empty file");
     return;
@@ -320,8 +333,8 @@ void examine_log(Replay& r, LogState& log) {
     return;
   }
   log.info.format = type == 6 ? LogFormat::kNew : LogFormat::kOld;
-  const auto problems = validate_base_block(
-      *base, type == 6 ? BaseBlockRole::kNewLog : BaseBlockRole::kOldLog);
+  const auto problems =
+      validate_base_block(*base, type == 6 ? BaseBlockRole::kNewLog : BaseBlockRole::kOldLog);
   for (const auto& p : problems) {
     if (p.fatal) {
       unusable(log, "invalid log base block: " + p.message);
@@ -370,10 +383,11 @@ bool grow_image(Replay& r, std::uint32_t bins) {
 }
 
 void write_bins(Replay& r, std::size_t rel_off, std::span<const std::uint8_t> data) {
-  std::copy(data.begin(), data.end(), r.image.begin() + static_cast<std::ptrdiff_t>(
-                                                            kBaseBlockSize + rel_off));
-  const std::size_t last = std::min(r.written_blocks.size(),
-                                    (rel_off + data.size() + kHbinAlign - 1) / kHbinAlign);
+  std::copy(data.begin(),
+            data.end(),
+            r.image.begin() + static_cast<std::ptrdiff_t>(kBaseBlockSize + rel_off));
+  const std::size_t last =
+      std::min(r.written_blocks.size(), (rel_off + data.size() + kHbinAlign - 1) / kHbinAlign);
   for (std::size_t blk = rel_off / kHbinAlign; blk < last; ++blk) {
     r.written_blocks[blk] = true;
   }
@@ -382,8 +396,8 @@ void write_bins(Replay& r, std::size_t rel_off, std::span<const std::uint8_t> da
 void restore_base_block(Replay& r, const LogState& log) {
   // The log holds the first clustering-factor * 512 bytes of the base block (REGF old-format
   // log base block; note 4: the file type is set back to 0). Bytes 512-4095 carry nothing.
-  const std::size_t n = std::min({log.bytes.size(), kSector * log.base.clustering_factor,
-                                  kBaseBlockSize});
+  const std::size_t n =
+      std::min({log.bytes.size(), kSector * log.base.clustering_factor, kBaseBlockSize});
   std::copy_n(log.bytes.begin(), n, r.image.begin());
   put32(r.image, kOffFileType, 0);
   r.report.base_block_restored = true;
@@ -447,8 +461,8 @@ void skip_entries(Replay& r, const LogState& log, std::size_t from, const std::s
 }
 
 /// Applies `log`'s entries while they continue `expected`; returns the next expected sequence.
-std::uint32_t apply_chain(Replay& r, LogState& log, std::uint32_t expected, std::uint32_t& bins,
-                          std::uint32_t& flags) {
+std::uint32_t apply_chain(
+    Replay& r, LogState& log, std::uint32_t expected, std::uint32_t& bins, std::uint32_t& flags) {
   const auto& entries = log.new_scan.entries;
   std::size_t i = 0;
   for (; i < entries.size() && entries[i].sequence == expected; ++i) {
@@ -486,8 +500,9 @@ void check_new_log_start(const Replay& r, LogState& log) {
     return;
   }
   if (log.new_scan.entries.empty()) {
-    unusable(log, log.new_scan.invalid ? "its first entry is invalid: " + log.new_scan.invalid->reason
-                                       : std::string("it holds no log entry"));
+    unusable(log,
+             log.new_scan.invalid ? "its first entry is invalid: " + log.new_scan.invalid->reason
+                                  : std::string("it holds no log entry"));
     return;
   }
   const std::uint32_t first = log.new_scan.entries.front().sequence;
@@ -519,7 +534,32 @@ LogState* find_log(Replay& r, const std::function<bool(const LogState&)>& pred) 
   return best;
 }
 
-// The start of the chain is above the hive's secondary sequence (registry.md 4.4 edge case).
+// Entries of new-format logs that took no part in the chain are listed with the log's reason.
+void record_unused_new_logs(Replay& r) {
+  for (auto& log : r.logs) {
+    if (log.info.format == LogFormat::kNew && !log.info.used) {
+      skip_entries(r, log, 0, "not applied: " + log.info.reason);
+    }
+  }
+}
+
+// The start of the chain is above the hive's secondary sequence (registry.md 4.4 edge case; the
+// real win10-dirty-withlogs SYSTEM: hive 1622/1621, LOG1 2107-2110, LOG2 2111-2130).
+//
+// Decision: apply, as Windows does, and flag it. Refusing was considered ("applying later pages
+// onto an older base may mix states"), but the REGF text says otherwise:
+//  - new-format note 7 (current revision) expects the first entry to equal the log's base-block
+//    primary sequence and to be "not less than" the hive's secondary one, not equal to it;
+//  - the companion note "Missing log entries for a dirty primary file" shows where the gap comes
+//    from: when the kernel rotates the logs twice before a full reconcile, a *partial* reconcile
+//    writes the unreconciled data into the primary without touching its base block, so the
+//    primary already holds the state of the missing entries, and the note's experiment (Windows
+//    10 RS4) shows that applying all remaining entries of both logs, earliest log first, gives a
+//    consistent hive, while stopping after part of them does not.
+// The chain must still be unbroken from its first entry (N + 1 throughout, across both logs); the
+// report carries `sequence_gap` so the analysis can lower confidence, and
+// SequenceGapPolicy::kRefuse keeps the on-disk state for those who prefer it. Verified on the
+// corpus hive: the replayed image walks completely through libregf with no corrupted key.
 bool accept_sequence_gap(Replay& r, const LogState& start) {
   const std::uint32_t secondary = r.primary_base.secondary_sequence;
   if (!r.report.primary_base_block_valid || start.info.first_sequence <= secondary) {
@@ -539,9 +579,46 @@ bool accept_sequence_gap(Replay& r, const LogState& start) {
     r.report.sequence_gap_note +=
         "; refused by policy: logs do not continue the hive's sequence numbers, on-disk state kept";
   }
-  r.sink.add(DiagLevel::kWarning, "replay.sequence_gap", r.hive_path, "",
-             r.report.sequence_gap_note);
+  r.sink.add(
+      DiagLevel::kWarning, "replay.sequence_gap", r.hive_path, "", r.report.sequence_gap_note);
   return r.options.sequence_gap == SequenceGapPolicy::kApplyAsWindows;
+}
+
+// Where the chain starts: with a valid primary base block, the log holding the earliest entries;
+// with an invalid one, the log holding the latest entries (REGF "Multiple transaction log
+// files", new format).
+LogState* chain_start(Replay& r) {
+  if (r.report.primary_base_block_valid) {
+    return find_log(r, [](const LogState&) { return true; });
+  }
+  LogState* start = nullptr;
+  for (auto& log : r.logs) {
+    const bool candidate = log.info.usable && log.info.format == LogFormat::kNew;
+    if (candidate && (start == nullptr || log.new_scan.entries.back().sequence >
+                                              start->new_scan.entries.back().sequence)) {
+      start = &log;
+    }
+  }
+  return start;
+}
+
+// Says why a usable new-format log took no part in the applied chain.
+void explain_unused_new_logs(Replay& r, std::uint32_t expected) {
+  for (auto& log : r.logs) {
+    if (!log.info.usable || log.info.format != LogFormat::kNew || log.info.used) {
+      continue;
+    }
+    log.info.reason = r.report.primary_base_block_valid
+                          ? fmt::format(
+                                "its first entry (sequence {}) does not continue the "
+                                "chain (expected {})",
+                                log.info.first_sequence,
+                                expected)
+                          : std::string(
+                                "the primary base block is invalid: only the log with "
+                                "the latest entries is used (REGF \"Multiple transaction "
+                                "log files\")");
+  }
 }
 
 // Replays a chain over the usable new-format logs: the one with the earliest entries first, then
@@ -552,22 +629,17 @@ void replay_new(Replay& r) {
   for (auto& log : r.logs) {
     check_new_log_start(r, log);
   }
-  LogState* start = nullptr;
-  if (r.report.primary_base_block_valid) {
-    start = find_log(r, [](const LogState&) { return true; });
-  } else {
+  LogState* start = chain_start(r);
+  if (start != nullptr && !accept_sequence_gap(r, *start)) {
     for (auto& log : r.logs) {
-      if (log.info.usable && log.info.format == LogFormat::kNew &&
-          (start == nullptr ||
-           log.new_scan.entries.back().sequence > start->new_scan.entries.back().sequence)) {
-        start = &log;
+      if (log.info.usable && log.info.format == LogFormat::kNew) {
+        unusable(log, "logs do not continue the hive's sequence numbers (refused by policy)");
       }
     }
+    start = nullptr;
   }
-  if (start == nullptr || !accept_sequence_gap(r, *start)) {
-    if (start != nullptr) {
-      unusable(*start, "logs do not continue the hive's sequence numbers (refused by policy)");
-    }
+  if (start == nullptr) {
+    record_unused_new_logs(r);
     return;
   }
   r.report.format = LogFormat::kNew;
@@ -588,6 +660,8 @@ void replay_new(Replay& r) {
   r.report.performed = true;
   r.report.recovered = true;
   finish_base_block(r, expected - 1, bins, flags);
+  explain_unused_new_logs(r, expected);
+  record_unused_new_logs(r);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -630,16 +704,16 @@ std::size_t old_stop_offset(const Replay& r, const LogState& log, std::string& w
     }
     // A bin header (32 bytes at a 4096-multiple) lies inside one 512-byte page.
     const bool header_dirty = idx < dirty.size() && std::size_t{dirty[idx]} * kOldPageSize == pos;
-    const auto hdr = header_dirty
-                         ? log.bytes.subspan(log.old_scan.pages_offset + kOldPageSize * idx,
-                                             kHbinHeaderSize)
-                         : std::span(r.image).subspan(kBaseBlockSize + pos, kHbinHeaderSize);
+    const auto hdr =
+        header_dirty
+            ? log.bytes.subspan(log.old_scan.pages_offset + kOldPageSize * idx, kHbinHeaderSize)
+            : std::span(r.image).subspan(kBaseBlockSize + pos, kHbinHeaderSize);
     const HbinCheck c = check_hbin(hdr, pos, bins);
     const bool bin_dirty =
         idx < dirty.size() && std::size_t{dirty[idx]} * kOldPageSize < pos + c.span;
     if (bin_dirty && !c.valid) {
-      why = fmt::format("dirty hive bin at 0x{:x} is invalid ({}): recovery stops there", pos,
-                        c.problem);
+      why = fmt::format(
+          "dirty hive bin at 0x{:x} is invalid ({}): recovery stops there", pos, c.problem);
       return pos;
     }
     pos += c.span;
@@ -677,10 +751,11 @@ void record_old_runs(Replay& r, const LogState& log, std::size_t stop, const std
 std::optional<std::string> old_log_not_applicable(const Replay& r, const LogState& log) {
   if (r.report.primary_base_block_valid) {
     if (log.base.last_written != r.primary_base.last_written) {
-      return fmt::format("its last-written timestamp 0x{:016x} differs from the hive's "
-                         "0x{:016x} (REGF: not applicable to this hive)",
-                         log.base.last_written,
-                         r.primary_base.last_written);
+      return fmt::format(
+          "its last-written timestamp 0x{:016x} differs from the hive's "
+          "0x{:016x} (REGF: not applicable to this hive)",
+          log.base.last_written,
+          r.primary_base.last_written);
     }
     return std::nullopt;
   }
@@ -688,10 +763,11 @@ std::optional<std::string> old_log_not_applicable(const Replay& r, const LogStat
       has_signature(r.primary, kBaseBlockSize, "hbin")) {
     const std::uint64_t hbin_time = le64(r.primary, kBaseBlockSize + 20);
     if (log.base.last_written < hbin_time) {
-      return fmt::format("its last-written timestamp 0x{:016x} is older than the first hive "
-                         "bin's 0x{:016x}",
-                         log.base.last_written,
-                         hbin_time);
+      return fmt::format(
+          "its last-written timestamp 0x{:016x} is older than the first hive "
+          "bin's 0x{:016x}",
+          log.base.last_written,
+          hbin_time);
     }
   }
   return std::nullopt;
@@ -713,9 +789,8 @@ void replay_old(Replay& r) {
     return;
   }
   // LOG1 first, then LOG2, then a single .LOG (REGF "Multiple transaction log files", old).
-  LogState& log = **std::min_element(order.begin(), order.end(), [](auto* a, auto* b) {
-    return a->name_rank < b->name_rank;
-  });
+  LogState& log = **std::min_element(
+      order.begin(), order.end(), [](auto* a, auto* b) { return a->name_rank < b->name_rank; });
   for (auto* other : order) {
     if (other != &log) {
       other->info.reason = "not needed: " + log.info.name + " was applied (LOG1 is preferred)";
@@ -737,13 +812,20 @@ void replay_old(Replay& r) {
       break;
     }
     // REGF old-format note 2: page for bit i goes to file offset 4096 + 512 * i.
-    write_bins(r, rel, log.bytes.subspan(log.old_scan.pages_offset + kOldPageSize * k, kOldPageSize));
+    write_bins(
+        r, rel, log.bytes.subspan(log.old_scan.pages_offset + kOldPageSize * k, kOldPageSize));
   }
   record_old_runs(r, log, stop, why);
   if (!why.empty()) {
     r.sink.add(DiagLevel::kWarning, "replay.old_log_stopped", log.info.path, "", why);
   }
-  log.info.used = stop > 0 || log.old_scan.dirty.empty();
+  const bool applied_any =
+      !log.old_scan.dirty.empty() && std::size_t{log.old_scan.dirty.front()} * kOldPageSize < stop;
+  log.info.used = applied_any || log.old_scan.dirty.empty();
+  if (!log.info.used) {
+    log.info.reason = why;
+    return;
+  }
   r.report.performed = true;
   r.report.recovered = stop == log.old_scan.bins_size;
   finish_base_block(r, log.base.primary_sequence, log.old_scan.bins_size, std::nullopt);
@@ -763,8 +845,8 @@ void write_dummy_bin(Replay& r, std::size_t pos, std::size_t size) {
   put32(bin, 4, static_cast<std::uint32_t>(pos));
   put32(bin, 8, static_cast<std::uint32_t>(size));
   put32(bin, kHbinHeaderSize, static_cast<std::uint32_t>(size - kHbinHeaderSize));  // free cell
-  std::copy(bin.begin(), bin.end(),
-            r.image.begin() + static_cast<std::ptrdiff_t>(kBaseBlockSize + pos));
+  std::copy(
+      bin.begin(), bin.end(), r.image.begin() + static_cast<std::ptrdiff_t>(kBaseBlockSize + pos));
 }
 
 void heal_bins(Replay& r) {
@@ -790,7 +872,9 @@ void heal_bins(Replay& r) {
     if (touched) {
       write_dummy_bin(r, pos, next - pos);
       ++r.report.bins_healed;
-      r.sink.add(DiagLevel::kWarning, "replay.bin_healed", r.hive_path,
+      r.sink.add(DiagLevel::kWarning,
+                 "replay.bin_healed",
+                 r.hive_path,
                  fmt::format("hive bins 0x{:x}-0x{:x}", pos, next),
                  "invalid hive bin after replay (" + c.problem +
                      ") replaced by an empty dummy bin (REGF new-format note 10)");
@@ -805,15 +889,41 @@ void heal_bins(Replay& r) {
 std::string dirty_reason(const facts::BaseBlock& b) {
   std::string why;
   if (!b.sequences_match()) {
-    why = fmt::format("primary sequence {} != secondary {}", b.primary_sequence,
-                      b.secondary_sequence);
+    why = fmt::format(
+        "primary sequence {} != secondary {}", b.primary_sequence, b.secondary_sequence);
   }
   if (!b.checksum_ok()) {
     why += std::string(why.empty() ? "" : ", ") +
            fmt::format("base block checksum mismatch (stored 0x{:08x}, computed 0x{:08x})",
-                       b.stored_checksum, b.computed_checksum);
+                       b.stored_checksum,
+                       b.computed_checksum);
   }
   return why;
+}
+
+// One sentence for reports and the CLI.
+std::string summary_sentence(const Replay& r) {
+  const ReplayReport& rep = r.report;
+  if (!rep.dirty) {
+    return "hive is clean: no replay needed";
+  }
+  if (!rep.performed) {
+    return r.logs.empty() ? "hive is dirty and no transaction log was found: audited as stored"
+                          : "hive is dirty and no log could be applied: audited as stored";
+  }
+  return fmt::format(
+      "replayed {} {} log entr{} ({} skipped); sequence {}/{} -> {}/{}{}{}{}",
+      rep.entries_applied,
+      facts::to_string(rep.format),
+      rep.entries_applied == 1 ? "y" : "ies",
+      rep.entries_skipped,
+      rep.primary_sequence_before,
+      rep.secondary_sequence_before,
+      rep.primary_sequence_after,
+      rep.secondary_sequence_after,
+      rep.recovered ? "" : "; recovery stopped early (see the skipped entries)",
+      rep.base_block_restored ? "; base block restored from " + rep.base_block_source : "",
+      rep.sequence_gap ? "; sequence gap before the first entry (partial reconcile)" : "");
 }
 
 void summarize(Replay& r) {
@@ -825,7 +935,7 @@ void summarize(Replay& r) {
     if (!log.info.used && log.info.reason.empty()) {
       log.info.reason = rep.performed ? "not needed by the replayed chain" : "not applied";
     }
-    if (!log.info.used && log.info.format != LogFormat::kNone && !log.bytes.empty()) {
+    if (!log.info.used && rep.dirty && (!log.bytes.empty() || !log.unreadable.empty())) {
       r.sink.add(DiagLevel::kWarning, "replay.log_skipped", log.info.path, "", log.info.reason);
     }
     rep.logs.push_back(log.info);
@@ -833,23 +943,14 @@ void summarize(Replay& r) {
   rep.primary_sequence_after = le32(r.image, kOffPrimarySeq);
   rep.secondary_sequence_after = le32(r.image, kOffSecondarySeq);
   rep.hive_bins_size_after = le32(r.image, kOffBinsSize);
+  rep.summary = summary_sentence(r);
   if (!rep.dirty) {
-    rep.summary = "hive is clean: no replay needed";
-  } else if (!rep.performed) {
-    rep.summary = r.logs.empty() ? "hive is dirty and no transaction log was found: audited as stored"
-                                 : "hive is dirty and no log could be applied: audited as stored";
+    r.sink.add(DiagLevel::kDebug, "replay.clean", r.hive_path, "", rep.summary);
+  } else if (rep.performed) {
+    r.sink.add(DiagLevel::kInfo, "replay.applied", r.hive_path, "", rep.summary);
   } else {
-    rep.summary = fmt::format(
-        "replayed {} {} log entr{} ({} skipped); sequence {}/{} -> {}/{}{}{}", rep.entries_applied,
-        facts::to_string(rep.format), rep.entries_applied == 1 ? "y" : "ies", rep.entries_skipped,
-        rep.primary_sequence_before, rep.secondary_sequence_before, rep.primary_sequence_after,
-        rep.secondary_sequence_after,
-        rep.base_block_restored ? "; base block restored from " + rep.base_block_source : "",
-        rep.sequence_gap ? "; sequence gap before the first entry (partial reconcile)" : "");
+    r.sink.add(DiagLevel::kWarning, "replay.not_recovered", r.hive_path, "", rep.summary);
   }
-  r.sink.add(rep.performed ? DiagLevel::kInfo : DiagLevel::kWarning,
-             rep.performed ? "replay.applied" : (rep.dirty ? "replay.not_recovered" : "replay.clean"),
-             r.hive_path, "", rep.summary);
 }
 
 }  // namespace
@@ -859,8 +960,8 @@ Result<ReplayOutcome> replay_hive(std::span<const std::uint8_t> primary,
                                   std::span<const LogInput> logs,
                                   DiagnosticSink& sink,
                                   const ReplayOptions& options) {
-  auto parsed = parse_base_block(primary.first(std::min(primary.size(), kBaseBlockSize)),
-                                 primary.size());
+  auto parsed =
+      parse_base_block(primary.first(std::min(primary.size(), kBaseBlockSize)), primary.size());
   if (!parsed) {
     Error e = std::move(parsed).error();
     e.context = hive_path;
@@ -889,12 +990,14 @@ Result<ReplayOutcome> replay_hive(std::span<const std::uint8_t> primary,
     s.info.name = file_name(in.path);
     s.info.size = in.bytes.size();
     s.bytes = in.bytes;
+    s.unreadable = in.unreadable;
     s.name_rank = name_rank(s.info.name);
     r.logs.push_back(std::move(s));
   }
   if (!rep.dirty) {
     for (auto& log : r.logs) {
-      log.info.reason = "hive is not dirty: log entries are ignored (REGF \"Dirty state of a hive\")";
+      log.info.reason =
+          "hive is not dirty: log entries are ignored (REGF \"Dirty state of a hive\")";
     }
   } else {
     for (auto& log : r.logs) {
@@ -946,19 +1049,22 @@ Result<ReplayOutcome> replay_hive_files(const std::string& hive_path,
   if (!primary) {
     return fail(std::move(primary).error());
   }
+  // `buffers` owns the log bytes for the whole replay; reserved up front so the spans in
+  // `inputs` never see a reallocation.
   std::vector<std::vector<std::uint8_t>> buffers;
   std::vector<LogInput> inputs;
   buffers.reserve(logs.size());
+  inputs.reserve(logs.size());
   for (const auto& log : logs) {
     auto bytes = read_capped(log.path, options.max_log_bytes);
+    std::string unreadable;
     if (!bytes) {
-      sink.add(DiagLevel::kWarning, "replay.log_unreadable", log.path, "",
-               "log skipped: " + bytes.error().detail);
+      unreadable = bytes.error().detail;  // reported through the replay's "replay.log_skipped"
       buffers.emplace_back();
     } else {
       buffers.push_back(std::move(bytes).value());
     }
-    inputs.push_back(LogInput{log.path, buffers.back()});
+    inputs.push_back(LogInput{log.path, buffers.back(), std::move(unreadable)});
   }
   return replay_hive(*primary, hive_path, inputs, sink, options);
 }

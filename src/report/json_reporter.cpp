@@ -23,9 +23,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr const char* kSchema = "smssaudit.report/1";
-constexpr const char* kReplayNotImplemented =
-    "transaction-log replay is not implemented in this version; the audited state is the on-disk "
-    "primary file";
+constexpr const char* kReplayNotAttempted =
+    "no transaction log could be read; the audited state is the on-disk primary file";
 constexpr const char* kReplayClean = "hive is clean";
 constexpr const char* kLineageNotAnalyzed = "event-log lineage is not part of this run";
 
@@ -137,13 +136,64 @@ Json log_json(const facts::HiveLogFile& log) {
   return j;
 }
 
+Json replay_log_json(const facts::ReplayLog& log) {
+  Json j = Json::object();
+  j["path"] = log.path;
+  j["size"] = log.size;
+  j["format"] = facts::to_string(log.format);
+  j["usable"] = log.usable;
+  j["used"] = log.used;
+  j["base_primary_sequence"] = log.base_primary_sequence;
+  j["first_sequence"] = log.first_sequence;
+  j["last_sequence"] = log.last_sequence;
+  j["valid_entries"] = log.valid_entries;
+  j["reason"] = log.reason.empty() ? Json(nullptr) : Json(log.reason);
+  return j;
+}
+
+Json replay_entry_json(const facts::ReplayEntry& e) {
+  Json j = Json::object();
+  j["log"] = e.log;
+  j["offset"] = e.offset;
+  j["sequence"] = e.sequence;
+  j["page_count"] = e.page_count;
+  j["hive_bins_size"] = e.hive_bins_size;
+  j["applied"] = e.applied;
+  j["reason"] = e.reason.empty() ? Json(nullptr) : Json(e.reason);
+  return j;
+}
+
 Json replay_json(const facts::SystemHive& hive) {
   // Replay is stated explicitly so nobody mistakes the on-disk state of a dirty hive for the
-  // state Windows would have seen after applying its logs.
+  // state Windows would have seen after applying its logs, or the other way round.
   Json j = Json::object();
-  j["performed"] = false;
+  if (!hive.replay) {
+    j["performed"] = false;
+    j["logs_found"] = hive.logs.size();
+    j["reason"] = hive.base.dirty() ? kReplayNotAttempted : kReplayClean;
+    return j;
+  }
+  const facts::ReplayReport& r = *hive.replay;
+  j["performed"] = r.performed;
+  j["recovered"] = r.recovered;
   j["logs_found"] = hive.logs.size();
-  j["reason"] = hive.base.dirty() ? kReplayNotImplemented : kReplayClean;
+  j["format"] = facts::to_string(r.format);
+  j["summary"] = r.summary;
+  j["audited_state"] = r.performed ? "replayed" : "on-disk";
+  j["entries_applied"] = r.entries_applied;
+  j["entries_skipped"] = r.entries_skipped;
+  j["base_block_restored"] = r.base_block_restored;
+  j["base_block_source"] = r.base_block_source.empty() ? Json(nullptr) : Json(r.base_block_source);
+  j["sequence_gap"] = r.sequence_gap;
+  j["sequence_gap_note"] = r.sequence_gap_note.empty() ? Json(nullptr) : Json(r.sequence_gap_note);
+  j["sequence_before"] = {r.primary_sequence_before, r.secondary_sequence_before};
+  j["sequence_after"] = {r.primary_sequence_after, r.secondary_sequence_after};
+  j["hive_bins_size_before"] = r.hive_bins_size_before;
+  j["hive_bins_size_after"] = r.hive_bins_size_after;
+  j["bins_healed"] = r.bins_healed;
+  j["base_block_problems"] = r.base_block_problems;
+  j["logs"] = json_array(r.logs, replay_log_json);
+  j["entries"] = json_array(r.entries, replay_entry_json);
   return j;
 }
 

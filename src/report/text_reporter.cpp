@@ -372,10 +372,13 @@ class TextWriter {
         logs.push_back(safe(log.path));
       }
       parts.push_back("logs: " + (logs.empty() ? std::string("none") : text::join(logs, ", ")));
-      // Logs are not replayed, so a dirty hive may lack the last writes Windows made.
-      s = fmt::format("{} ({}) — audited state may be stale",
-                      paint("DIRTY", Color::kYellow),
-                      text::join(parts, ", "));
+      // Say which state was audited: the replayed one, or the on-disk file that may lack the last
+      // writes Windows made.
+      const bool replayed = system->replay && system->replay->performed;
+      std::string tail = replayed ? "audited after log replay: " + safe(system->replay->summary)
+                                  : std::string("audited state may be stale");
+      s = fmt::format(
+          "{} ({}) — {}", paint("DIRTY", Color::kYellow), text::join(parts, ", "), tail);
     } else {
       s = fmt::format("clean ({})", text::join(parts, ", "));
     }

@@ -210,3 +210,39 @@ TEST_CASE("rules list, show and validate", "[cli][rules]") {
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("fixtures/rules/invalid/") != std::string::npos);
 }
+
+TEST_CASE("A BootExecute payload held only in the transaction logs is found and raised",
+          "[cli][replay]") {
+  auto r = run_cli({"scan", fixture("log_hidden_bootexecute_new"), "--format", "json"});
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  const auto& host = j["hosts"][0];
+  CHECK(host["registry"]["dirty"] == true);
+  CHECK(host["registry"]["replay"]["performed"] == true);
+  CHECK(host["registry"]["replay"]["audited_state"] == "replayed");
+  CHECK(host["registry"]["replay"]["entries_applied"] == 2);
+  bool payload = false;
+  bool change = false;
+  for (const auto& f : host["findings"]) {
+    if (f["rule_id"] == "SMSS-001") {
+      payload = true;
+      CHECK(f["severity"] == "critical");  // high, raised: only the logs hold it
+      CHECK(f["fields"]["changed_before_acquisition"] == true);
+      CHECK(f["confidence"] == "high");
+      CHECK(f["message"].get<std::string>().find("hiddenpayload") != std::string::npos);
+    }
+    if (f["rule_id"] == "HIVE-003") {
+      change = true;
+      CHECK(f["fields"]["on_disk"] == "REG_MULTI_SZ:autocheck autochk *");
+    }
+  }
+  CHECK(payload);
+  CHECK(change);
+  CHECK(host["verdict"]["level"] == "malicious");
+  // The same hive read without its logs shows only the stale state: the logs are what matter.
+  auto dir = scratch("primary-only");
+  fs::copy_file(fixture("log_hidden_bootexecute_new"), dir / "SYSTEM");
+  auto stale = run_cli({"scan", (dir / "SYSTEM").string(), "--format", "json"});
+  CHECK(stale.out.find("hiddenpayload") == std::string::npos);
+  CHECK(nlohmann::json::parse(stale.out)["hosts"][0]["verdict"]["level"] == "inconclusive");
+}

@@ -2,6 +2,8 @@
 // here; analyses and reporters work only with these.
 #pragma once
 
+#include "smssaudit/facts/replay.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -62,7 +64,8 @@ const char* to_string(KeyStatus s) noexcept;
 
 /// One captured key: values in stored order, last-written time, and what went wrong reading it.
 struct RegKey {
-  std::string path;  ///< relative to the control set root, e.g. "Control\\Session Manager\\KnownDLLs"
+  std::string
+      path;  ///< relative to the control set root, e.g. "Control\\Session Manager\\KnownDLLs"
   KeyStatus status = KeyStatus::kAbsent;
   std::uint64_t last_written = 0;  ///< FILETIME UTC
   std::vector<RegValue> values;
@@ -85,7 +88,7 @@ struct SelectInfo {
 
 /// Everything captured from one ControlSetNNN.
 struct ControlSet {
-  std::string name;   ///< "ControlSet001"
+  std::string name;  ///< "ControlSet001"
   std::uint32_t number = 0;
   std::vector<RegKey> keys;  ///< one per path in session_manager_surface(), in that order
 
@@ -130,11 +133,14 @@ struct HiveLogFile {
   std::optional<BaseBlock> base;  ///< absent for empty or non-regf logs
 };
 
-/// Facts from a SYSTEM hive. `control_sets` is sorted by number.
+/// Facts from a SYSTEM hive. `control_sets` is sorted by number. When the hive was dirty and its
+/// logs were replayed, the keys and values are those of the replayed image while `path`, `base`
+/// and `logs` still describe the files on disk, and `replay` says what the replay did.
 struct SystemHive {
   std::string path;
   BaseBlock base;
   std::vector<HiveLogFile> logs;
+  std::optional<ReplayReport> replay;
   bool root_readable = false;
   SelectInfo select;
   std::vector<ControlSet> control_sets;

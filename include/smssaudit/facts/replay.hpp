@@ -31,15 +31,15 @@ struct ReplayLog {
   std::uint32_t first_sequence = 0;         ///< first valid HvLE entry (new format)
   std::uint32_t last_sequence = 0;          ///< last valid HvLE entry of the chain it holds
   std::uint32_t valid_entries = 0;          ///< entries that passed signature/size/hash checks
-  std::string reason;  ///< why it is unusable or unused; empty when used
+  std::string reason;                       ///< why it is unusable or unused; empty when used
 };
 
 /// One log entry (new format) or one run of contiguous dirty pages (old format).
 struct ReplayEntry {
-  std::string log;           ///< log file name
-  std::uint64_t offset = 0;  ///< byte offset of the entry (or of the run's first page) in the log
-  std::uint32_t sequence = 0;    ///< HvLE +12; old format: the log base block's sequence number
-  std::uint32_t page_count = 0;  ///< HvLE +20 (pages of any size); old format: 512-byte pages
+  std::string log;             ///< log file name
+  std::uint64_t offset = 0;    ///< byte offset of the entry (or of the run's first page) in the log
+  std::uint32_t sequence = 0;  ///< HvLE +12; old format: the log base block's sequence number
+  std::uint32_t page_count = 0;      ///< HvLE +20 (pages of any size); old format: 512-byte pages
   std::uint32_t hive_bins_size = 0;  ///< HvLE +16; old format: the log base block's +40
   std::uint64_t target_offset = 0;   ///< old format: hive-bins offset of the run (relative)
   bool applied = false;

@@ -2,13 +2,14 @@
 // return plain facts. Never throws; every problem is an Error or a Diagnostic naming the file.
 #pragma once
 
-#include <cstdint>
-#include <span>
-#include <string>
-
 #include "smssaudit/core/diagnostics.hpp"
 #include "smssaudit/core/result.hpp"
 #include "smssaudit/facts/registry.hpp"
+#include "smssaudit/readers/hive_replay.hpp"  // replay_hive_files(): the dirty-hive path
+
+#include <cstdint>
+#include <span>
+#include <string>
 
 namespace smssaudit::readers {
 
@@ -34,6 +35,15 @@ std::vector<facts::HiveLogFile> find_hive_logs(const std::string& hive_path);
 /// RegKey::status/error; the call fails only when nothing can be read (not a hive, libregf cannot
 /// open it, root key unreadable).
 Result<facts::SystemHive> read_system_hive(const std::string& path, DiagnosticSink& sink);
+
+/// Same capture from a hive image in memory (e.g. ReplayOutcome::image), opened by libregf
+/// through a libbfio memory range. `image` must stay alive and unchanged during the call; nothing
+/// refers to it afterwards. `display_path` names the hive in facts and diagnostics. The result's
+/// `base` is parsed from the image, `logs` is empty and `replay` unset: the caller (who did the
+/// replay) fills them in.
+Result<facts::SystemHive> read_system_hive_image(std::span<const std::uint8_t> image,
+                                                 const std::string& display_path,
+                                                 DiagnosticSink& sink);
 
 /// Reads SOFTWARE\Microsoft\Windows NT\CurrentVersion (root "Microsoft\Windows NT\CurrentVersion").
 Result<facts::SoftwareHive> read_software_hive(const std::string& path, DiagnosticSink& sink);

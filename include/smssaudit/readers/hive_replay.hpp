@@ -42,6 +42,7 @@ struct ReplayOptions {
 struct LogInput {
   std::string path;
   std::span<const std::uint8_t> bytes;
+  std::string unreadable;  ///< non-empty when the file could not be read: the reason
 };
 
 /// The replayed image and what happened. When nothing was applied, `image` holds the primary's

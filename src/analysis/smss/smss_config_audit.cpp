@@ -647,7 +647,8 @@ void hive_facts(const AuditInput& in, AuditOutput& out) {
                    const std::string& hive,
                    const facts::BaseBlock& b,
                    std::size_t logs,
-                   const std::string& sha) {
+                   const std::string& sha,
+                   bool replayed) {
     Fact f;
     f.kind = "hive.state";
     f.set("path", path)
@@ -658,7 +659,7 @@ void hive_facts(const AuditInput& in, AuditOutput& out) {
         .set("secondary_sequence", static_cast<std::int64_t>(b.secondary_sequence))
         .set("logs_present", logs > 0)
         .set("log_count", static_cast<std::int64_t>(logs))
-        .set("replayed", false);
+        .set("replayed", replayed);
     facts::EvidenceRef ev;
     ev.artifact = path;
     ev.sha256 = sha;
@@ -673,9 +674,14 @@ void hive_facts(const AuditInput& in, AuditOutput& out) {
   for (const auto& l : sys.logs) {
     usable_logs += l.size > 0 ? 1U : 0U;
   }
-  state(sys.path, "SYSTEM", sys.base, usable_logs, in.system_sha256);
+  state(sys.path,
+        "SYSTEM",
+        sys.base,
+        usable_logs,
+        in.system_sha256,
+        sys.replay && sys.replay->performed);
   if (in.software != nullptr) {
-    state(in.software->path, "SOFTWARE", in.software->base, 0, in.software_sha256);
+    state(in.software->path, "SOFTWARE", in.software->base, 0, in.software_sha256, false);
   }
 
   const auto& sel = sys.select;
@@ -890,6 +896,17 @@ void control_set_diffs(const AuditInput& in, AuditOutput& out) {
 
 // ---- Coverage ---------------------------------------------------------------------------------
 
+/// The log entry the replay rejected as invalid (bad signature, size or hash), if any. Stale,
+/// already-applied entries after the live ones are normal and do not count.
+const facts::ReplayEntry* stopped_at_invalid_entry(const facts::ReplayReport& r) {
+  for (const auto& e : r.entries) {
+    if (!e.applied && e.reason.rfind("invalid entry", 0) == 0) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
 void coverage(const AuditInput& in, AuditOutput& out) {
   const auto& sys = *in.system;
   std::size_t usable_logs = 0;
@@ -899,17 +916,44 @@ void coverage(const AuditInput& in, AuditOutput& out) {
   if (sys.base.dirty()) {
     std::string seq = std::to_string(sys.base.primary_sequence) + "/" +
                       std::to_string(sys.base.secondary_sequence);
-    if (usable_logs == 0) {
+    const facts::ReplayReport* replay = sys.replay ? &*sys.replay : nullptr;
+    if (replay != nullptr && replay->performed && replay->recovered && replay->sequence_gap) {
+      // Windows applies such logs too, trusting that a partial reconcile already wrote the
+      // missing entries into the primary (REGF companion note "Missing log entries for a dirty
+      // primary file"); nothing here can verify that, so the state is not called complete.
+      out.gaps.push_back({"hive.replay_sequence_gap",
+                          sys.path + " is dirty (sequence " + seq +
+                              "); its logs were replayed as Windows would, but they do not "
+                              "continue the hive's sequence numbers: " +
+                              replay->sequence_gap_note});
+    } else if (replay != nullptr && replay->performed && replay->recovered &&
+               stopped_at_invalid_entry(*replay) != nullptr) {
+      // Windows also stops at the first invalid entry, but what that entry (or a later one)
+      // carried is unknown: it may be exactly the last change made before acquisition.
+      const facts::ReplayEntry* bad = stopped_at_invalid_entry(*replay);
+      out.gaps.push_back({"hive.replay_stopped",
+                          sys.path + " is dirty (sequence " + seq + "); log replay stopped at " +
+                              bad->log + " offset " + std::to_string(bad->offset) + " (" +
+                              bad->reason + "): later changes, if any, are not audited"});
+    } else if (replay != nullptr && replay->performed && replay->recovered) {
+      // The audited state is what Windows would load after applying its logs: no gap.
+    } else if (replay != nullptr && replay->performed) {
+      out.gaps.push_back({"hive.replay_incomplete",
+                          sys.path + " is dirty (sequence " + seq +
+                              "); its logs were replayed only in part: " + replay->summary});
+    } else if (usable_logs == 0) {
       out.gaps.push_back({"hive.dirty_no_logs",
                           sys.path + " is dirty (sequence " + seq +
                               ") and no SYSTEM.LOG1/LOG2 were found: changes not yet flushed to "
                               "the primary file are invisible"});
     } else {
+      std::string why = replay != nullptr && !replay->summary.empty() ? " (" + replay->summary + ")"
+                                                                      : std::string();
       out.gaps.push_back({"hive.dirty_not_replayed",
                           sys.path + " is dirty (sequence " + seq + "); " +
                               std::to_string(usable_logs) +
-                              " transaction log(s) found but log replay is not implemented in "
-                              "this version: the audited state may be stale"});
+                              " transaction log(s) found but nothing could be replayed" + why +
+                              ": the audited state may be stale"});
     }
   }
   if (sys.control_sets.empty()) {

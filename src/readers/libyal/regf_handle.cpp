@@ -188,32 +188,58 @@ void RegfValueFree::operator()(RawHandle* h) const noexcept {
 
 // --- BfioHandle ----------------------------------------------------------------------------------
 
+namespace {
+
+// libbfio errors are a separate (but identical) type: turn one into an Error, record its trail,
+// and free both it and the half-built handle.
+Unexpected bfio_failure(libbfio_error_t*& bfio_err,
+                        libbfio_handle_t*& raw,
+                        const std::string& label,
+                        const char* what,
+                        RegfTrailLog* log) {
+  std::array<char, kTrailBufferSize> buf{};
+  std::string msg = what;
+  if (bfio_err != nullptr && libbfio_error_backtrace_sprint(bfio_err, buf.data(), buf.size()) > 0) {
+    buf.back() = '\0';
+    const std::string all = buf.data();
+    if (log != nullptr) {
+      log->trails.push_back(label + ": " + all);
+    }
+    msg = text::trim(all.substr(0, all.find('\n')));
+  }
+  libbfio_error_free(&bfio_err);
+  libbfio_handle_free(&raw, nullptr);
+  return fail(ErrorCode::kIo, label, msg);
+}
+
+}  // namespace
+
 Result<BfioHandle> BfioHandle::open_file(const std::string& path, RegfTrailLog* log) {
   libbfio_handle_t* raw = nullptr;
   libbfio_error_t* bfio_err = nullptr;
-  // libbfio errors are a separate (but identical) type; convert them into a message here.
-  auto bfio_fail = [&](const char* what) -> Result<BfioHandle> {
-    std::array<char, kTrailBufferSize> buf{};
-    std::string msg = what;
-    if (bfio_err != nullptr &&
-        libbfio_error_backtrace_sprint(bfio_err, buf.data(), buf.size()) > 0) {
-      buf.back() = '\0';
-      const std::string all = buf.data();
-      if (log != nullptr) {
-        log->trails.push_back(path + ": " + all);
-      }
-      msg = text::trim(all.substr(0, all.find('\n')));
-    }
-    libbfio_error_free(&bfio_err);
-    libbfio_handle_free(&raw, nullptr);
-    return fail(ErrorCode::kIo, path, msg);
-  };
   // A file-backed handle; libregf opens it read-only through libbfio_handle_open.
   if (libbfio_file_initialize(&raw, &bfio_err) != 1) {
-    return bfio_fail("cannot initialise a libbfio file handle");
+    return bfio_failure(bfio_err, raw, path, "cannot initialise a libbfio file handle", log);
   }
   if (libbfio_file_set_name(raw, path.c_str(), path.size(), &bfio_err) != 1) {
-    return bfio_fail("cannot set the libbfio file name");
+    return bfio_failure(bfio_err, raw, path, "cannot set the libbfio file name", log);
+  }
+  return BfioHandle(raw);
+}
+
+Result<BfioHandle> BfioHandle::open_memory(std::span<const std::uint8_t> bytes, RegfTrailLog* log) {
+  const std::string label = "memory image";
+  libbfio_handle_t* raw = nullptr;
+  libbfio_error_t* bfio_err = nullptr;
+  if (libbfio_memory_range_initialize(&raw, &bfio_err) != 1) {
+    return bfio_failure(bfio_err, raw, label, "cannot initialise a libbfio memory range", log);
+  }
+  // libbfio's setter takes a mutable pointer for read-write ranges; libregf opens this handle
+  // with LIBREGF_OPEN_READ only, so the bytes are never written through it. libbfio keeps the
+  // pointer, not a copy: the caller's bytes must outlive the handle (see the header).
+  auto* start = const_cast<std::uint8_t*>(bytes.data());  // NOLINT: read-only use, see above
+  if (libbfio_memory_range_set(raw, start, bytes.size(), &bfio_err) != 1) {
+    return bfio_failure(bfio_err, raw, label, "cannot set the libbfio memory range", log);
   }
   return BfioHandle(raw);
 }

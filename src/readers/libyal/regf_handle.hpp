@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,11 +91,17 @@ class OwnedHandle {
 /// code (besides the classes themselves) that may construct a wrapper from a raw handle.
 class RegfCalls;
 
-/// A libbfio file-IO handle. Today only a read-only file; the hive reader will later open
-/// replayed hives and image contents from memory through the same RegfFile::open_io factory.
+/// A libbfio file-IO handle for RegfFile::open_io: a read-only file, or a memory range (a hive
+/// image replayed from its transaction logs).
 class BfioHandle {
  public:
   static Result<BfioHandle> open_file(const std::string& path, RegfTrailLog* log);
+
+  /// A libbfio memory range over `bytes`, opened read-only. Ownership: libbfio keeps only the
+  /// pointer, never a copy, so `bytes` must stay alive and unchanged for as long as this handle
+  /// and any RegfFile (or key or value obtained from it) opened through it are alive. The caller
+  /// keeps owning the bytes.
+  static Result<BfioHandle> open_memory(std::span<const std::uint8_t> bytes, RegfTrailLog* log);
 
  private:
   friend class RegfFile;
@@ -177,7 +184,7 @@ class RegfFile {
   /// Opens `path` with LIBREGF_OPEN_READ. Fails when libregf refuses the base block or bins.
   static Result<RegfFile> open(const std::string& path, RegfTrailLog* log);
 
-  /// Opens through a libbfio handle (file now; memory ranges for replayed hives later). The file
+  /// Opens through a libbfio handle (a file, or a memory range over a replayed image). The file
   /// keeps the handle alive until it is closed. `label` names the source in errors.
   static Result<RegfFile> open_io(BfioHandle io, const std::string& label, RegfTrailLog* log);
 

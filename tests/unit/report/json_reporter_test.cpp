@@ -13,6 +13,7 @@ namespace {
 using smssaudit::report::Report;
 using Json = nlohmann::ordered_json;
 namespace t = smssaudit::report::testing;
+namespace facts = smssaudit::facts;
 
 std::string render(const Report& report) {
   std::ostringstream out;
@@ -163,13 +164,44 @@ TEST_CASE("The JSON registry block reports the dirty base block, logs and replay
   CHECK(reg.at("replay").at("performed") == false);
   CHECK(reg.at("replay").at("logs_found") == 2);
   CHECK(reg.at("replay").at("reason") ==
-        "transaction-log replay is not implemented in this version; the audited state is the "
-        "on-disk primary file");
+        "no transaction log could be read; the audited state is the on-disk primary file");
 
   CHECK(reg.at("select").at("present") == true);
   CHECK(reg.at("select").at("current") == 1);
   CHECK(reg.at("select").at("failed") == 0);
   CHECK(reg.at("select").at("last_known_good").is_null());
+}
+
+TEST_CASE("A replayed hive's JSON replay block says what was applied and skipped", "[report]") {
+  Report report = t::sample_report();
+  facts::ReplayReport r;
+  r.dirty = true;
+  r.performed = true;
+  r.recovered = true;
+  r.format = facts::LogFormat::kNew;
+  r.entries_applied = 2;
+  r.entries_skipped = 1;
+  r.summary = "2 entries applied";
+  facts::ReplayEntry applied;
+  applied.log = "SYSTEM.LOG1";
+  applied.sequence = 204;
+  applied.applied = true;
+  facts::ReplayEntry skipped;
+  skipped.log = "SYSTEM.LOG2";
+  skipped.sequence = 206;
+  skipped.reason = "Marvin32 hash-1 mismatch";
+  r.entries = {applied, skipped};
+  report.hosts[0].system->replay = r;
+  const Json replay = parse(report).at("hosts").at(0).at("registry").at("replay");
+  CHECK(replay.at("performed") == true);
+  CHECK(replay.at("recovered") == true);
+  CHECK(replay.at("audited_state") == "replayed");
+  CHECK(replay.at("entries_applied") == 2);
+  CHECK(replay.at("entries_skipped") == 1);
+  REQUIRE(replay.at("entries").size() == 2);
+  CHECK(replay.at("entries").at(0).at("reason").is_null());
+  CHECK(replay.at("entries").at(1).at("reason") == "Marvin32 hash-1 mismatch");
+  CHECK(replay.at("summary") == "2 entries applied");
 }
 
 TEST_CASE("A clean hive says so in the replay block", "[report]") {
