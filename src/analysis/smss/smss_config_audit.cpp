@@ -821,57 +821,81 @@ void diff_value(const AuditInput& in,
 /// and audited key: what was written shortly before acquisition (issue 5). Volatile values
 /// (PendingFileRenameOperations, ExistingPageFiles, ...) are reported with category "volatile"
 /// so rules can treat routine churn apart.
+bool is_volatile(const std::string& value_lc) {
+  return std::find(std::begin(kVolatileValues), std::end(kVolatileValues), value_lc) !=
+         std::end(kVolatileValues);
+}
+
+/// One value as it was on disk (`before`) and after log replay (`after`), both diff_render()ed.
+struct ValueChange {
+  std::string_view key;
+  std::string lc;
+  std::string name;
+  std::string before;
+  std::string after;
+};
+
+Fact replay_change_fact(const AuditInput& in,
+                        const facts::ControlSet& cs,
+                        bool current,
+                        const ValueChange& c) {
+  const RegKey* k = cs.key(c.key);
+  const RegValue* v =
+      (k != nullptr && k->status == facts::KeyStatus::kPresent) ? k->find(c.lc) : nullptr;
+  std::string key_path = cs.name + "\\" + std::string(c.key);
+  // diff_render() writes "<...>" for a missing key or value.
+  std::string change = c.before.front() == '<'  ? "added"
+                       : c.after.front() == '<' ? "removed"
+                                                : "modified";
+  Fact f;
+  f.kind = "registry.replay_change";
+  f.set("control_set", cs.name)
+      .set("current", current)
+      .set("key", key_path)
+      .set("value", c.name)
+      .set("data", v != nullptr ? v->display() : std::string())
+      .set("last_written", filetime_to_iso8601(k != nullptr ? k->last_written : 0))
+      .set("change", change)
+      .set("on_disk", c.before)
+      .set("replayed", c.after)
+      .set("category", is_volatile(c.lc) ? std::string("volatile") : diff_category(c.key, c.lc));
+  facts::EvidenceRef ev;
+  ev.artifact = in.system->path;
+  ev.sha256 = in.system_sha256;
+  ev.key_path = key_path;
+  ev.value_name = c.name;
+  ev.value_type = v != nullptr ? facts::reg_type_name(v->type) : std::string();
+  ev.data = "on disk: ";
+  ev.data += c.before;
+  ev.data += " ; after log replay: ";
+  ev.data += c.after;
+  ev.last_written = k != nullptr ? k->last_written : 0;
+  f.evidence.push_back(std::move(ev));
+  return f;
+}
+
+/// Values that differ between the on-disk primary file and the replayed image, per control set
+/// and audited key: what was written shortly before acquisition (issue 5). Volatile values
+/// (PendingFileRenameOperations, ExistingPageFiles, ...) get category "volatile" so rules can
+/// treat routine churn apart.
 void replay_changes(const AuditInput& in, AuditOutput& out) {
   const facts::SystemHive& replayed = *in.system;
   for (const auto& cs : replayed.control_sets) {
-    auto stale_it = std::find_if(in.on_disk->control_sets.begin(),
-                                 in.on_disk->control_sets.end(),
-                                 [&](const facts::ControlSet& c) { return c.name == cs.name; });
-    facts::ControlSet absent_set;
-    absent_set.name = cs.name;
-    const facts::ControlSet& stale =
-        stale_it != in.on_disk->control_sets.end() ? *stale_it : absent_set;
+    facts::ControlSet stale;  // a control set the logs created is compared with an empty one
+    stale.name = cs.name;
+    for (const auto& c : in.on_disk->control_sets) {
+      if (c.name == cs.name) {
+        stale = c;
+      }
+    }
     bool current = replayed.select.current && *replayed.select.current == cs.number;
+    std::vector<facts::ControlSet> both{stale, cs};
     for (std::string_view key : kDiffKeys) {
-      std::vector<facts::ControlSet> both{stale, cs};
       for (const auto& [lc, name] : value_names_in_any_set(both, key)) {
-        std::string before = diff_render(stale, key, lc);
-        std::string after = diff_render(cs, key, lc);
-        if (before == after) {
-          continue;
+        ValueChange c{key, lc, name, diff_render(stale, key, lc), diff_render(cs, key, lc)};
+        if (c.before != c.after) {
+          out.facts.push_back(replay_change_fact(in, cs, current, c));
         }
-        bool volatile_value =
-            std::find(std::begin(kVolatileValues), std::end(kVolatileValues), lc) !=
-            std::end(kVolatileValues);
-        const RegKey* k = cs.key(key);
-        const RegValue* v =
-            (k != nullptr && k->status == facts::KeyStatus::kPresent) ? k->find(lc) : nullptr;
-        std::string key_path = cs.name + "\\" + std::string(key);
-        std::string change = before.front() == '<'  ? "added"
-                             : after.front() == '<' ? "removed"
-                                                    : "modified";
-        Fact f;
-        f.kind = "registry.replay_change";
-        f.set("control_set", cs.name)
-            .set("current", current)
-            .set("key", key_path)
-            .set("value", name)
-            .set("data", v != nullptr ? v->display() : std::string())
-            .set("last_written", filetime_to_iso8601(k != nullptr ? k->last_written : 0))
-            .set("change", change)
-            .set("on_disk", before)
-            .set("replayed", after)
-            .set("category", volatile_value ? std::string("volatile") : diff_category(key, lc));
-        facts::EvidenceRef ev;
-        ev.artifact = replayed.path;
-        ev.sha256 = in.system_sha256;
-        ev.key_path = key_path;
-        ev.value_name = name;
-        ev.value_type = v != nullptr ? facts::reg_type_name(v->type) : std::string();
-        ev.data = "on disk: " + before + " ; after log replay: " + after;
-        ev.last_written = k != nullptr ? k->last_written : 0;
-        f.evidence.push_back(std::move(ev));
-        out.facts.push_back(std::move(f));
       }
     }
   }
@@ -907,6 +931,51 @@ const facts::ReplayEntry* stopped_at_invalid_entry(const facts::ReplayReport& r)
   return nullptr;
 }
 
+/// The gap a dirty hive leaves, depending on what its log replay achieved (issue 5).
+void dirty_hive_gap(const facts::SystemHive& sys, std::size_t usable_logs, AuditOutput& out) {
+  std::string seq =
+      std::to_string(sys.base.primary_sequence) + "/" + std::to_string(sys.base.secondary_sequence);
+  const facts::ReplayReport* replay = sys.replay ? &*sys.replay : nullptr;
+  if (replay != nullptr && replay->performed && replay->recovered && replay->sequence_gap) {
+    // Windows applies such logs too, trusting that a partial reconcile already wrote the
+    // missing entries into the primary (REGF companion note "Missing log entries for a dirty
+    // primary file"); nothing here can verify that, so the state is not called complete.
+    out.gaps.push_back({"hive.replay_sequence_gap",
+                        sys.path + " is dirty (sequence " + seq +
+                            "); its logs were replayed as Windows would, but they do not "
+                            "continue the hive's sequence numbers: " +
+                            replay->sequence_gap_note});
+  } else if (replay != nullptr && replay->performed && replay->recovered &&
+             stopped_at_invalid_entry(*replay) != nullptr) {
+    // Windows also stops at the first invalid entry, but what that entry (or a later one)
+    // carried is unknown: it may be exactly the last change made before acquisition.
+    const facts::ReplayEntry* bad = stopped_at_invalid_entry(*replay);
+    out.gaps.push_back({"hive.replay_stopped",
+                        sys.path + " is dirty (sequence " + seq + "); log replay stopped at " +
+                            bad->log + " offset " + std::to_string(bad->offset) + " (" +
+                            bad->reason + "): later changes, if any, are not audited"});
+  } else if (replay != nullptr && replay->performed && replay->recovered) {
+    // The audited state is what Windows would load after applying its logs: no gap.
+  } else if (replay != nullptr && replay->performed) {
+    out.gaps.push_back({"hive.replay_incomplete",
+                        sys.path + " is dirty (sequence " + seq +
+                            "); its logs were replayed only in part: " + replay->summary});
+  } else if (usable_logs == 0) {
+    out.gaps.push_back({"hive.dirty_no_logs",
+                        sys.path + " is dirty (sequence " + seq +
+                            ") and no SYSTEM.LOG1/LOG2 were found: changes not yet flushed to "
+                            "the primary file are invisible"});
+  } else {
+    std::string why = replay != nullptr && !replay->summary.empty() ? " (" + replay->summary + ")"
+                                                                    : std::string();
+    out.gaps.push_back({"hive.dirty_not_replayed",
+                        sys.path + " is dirty (sequence " + seq + "); " +
+                            std::to_string(usable_logs) +
+                            " transaction log(s) found but nothing could be replayed" + why +
+                            ": the audited state may be stale"});
+  }
+}
+
 void coverage(const AuditInput& in, AuditOutput& out) {
   const auto& sys = *in.system;
   std::size_t usable_logs = 0;
@@ -914,47 +983,7 @@ void coverage(const AuditInput& in, AuditOutput& out) {
     usable_logs += l.size > 0 ? 1U : 0U;
   }
   if (sys.base.dirty()) {
-    std::string seq = std::to_string(sys.base.primary_sequence) + "/" +
-                      std::to_string(sys.base.secondary_sequence);
-    const facts::ReplayReport* replay = sys.replay ? &*sys.replay : nullptr;
-    if (replay != nullptr && replay->performed && replay->recovered && replay->sequence_gap) {
-      // Windows applies such logs too, trusting that a partial reconcile already wrote the
-      // missing entries into the primary (REGF companion note "Missing log entries for a dirty
-      // primary file"); nothing here can verify that, so the state is not called complete.
-      out.gaps.push_back({"hive.replay_sequence_gap",
-                          sys.path + " is dirty (sequence " + seq +
-                              "); its logs were replayed as Windows would, but they do not "
-                              "continue the hive's sequence numbers: " +
-                              replay->sequence_gap_note});
-    } else if (replay != nullptr && replay->performed && replay->recovered &&
-               stopped_at_invalid_entry(*replay) != nullptr) {
-      // Windows also stops at the first invalid entry, but what that entry (or a later one)
-      // carried is unknown: it may be exactly the last change made before acquisition.
-      const facts::ReplayEntry* bad = stopped_at_invalid_entry(*replay);
-      out.gaps.push_back({"hive.replay_stopped",
-                          sys.path + " is dirty (sequence " + seq + "); log replay stopped at " +
-                              bad->log + " offset " + std::to_string(bad->offset) + " (" +
-                              bad->reason + "): later changes, if any, are not audited"});
-    } else if (replay != nullptr && replay->performed && replay->recovered) {
-      // The audited state is what Windows would load after applying its logs: no gap.
-    } else if (replay != nullptr && replay->performed) {
-      out.gaps.push_back({"hive.replay_incomplete",
-                          sys.path + " is dirty (sequence " + seq +
-                              "); its logs were replayed only in part: " + replay->summary});
-    } else if (usable_logs == 0) {
-      out.gaps.push_back({"hive.dirty_no_logs",
-                          sys.path + " is dirty (sequence " + seq +
-                              ") and no SYSTEM.LOG1/LOG2 were found: changes not yet flushed to "
-                              "the primary file are invisible"});
-    } else {
-      std::string why = replay != nullptr && !replay->summary.empty() ? " (" + replay->summary + ")"
-                                                                      : std::string();
-      out.gaps.push_back({"hive.dirty_not_replayed",
-                          sys.path + " is dirty (sequence " + seq + "); " +
-                              std::to_string(usable_logs) +
-                              " transaction log(s) found but nothing could be replayed" + why +
-                              ": the audited state may be stale"});
-    }
+    dirty_hive_gap(sys, usable_logs, out);
   }
   if (sys.control_sets.empty()) {
     out.gaps.push_back({"registry.no_control_sets", sys.path + " holds no ControlSetNNN key"});
