@@ -110,10 +110,11 @@ Result<OpenedHive> open_hive(const std::string& path,
              "hive.dirty",
              path,
              "",
-             "hive is dirty (" + why + "); it was read as stored, without replaying its logs (" +
+             "hive is dirty (" + why + "); the primary file may lack its newest changes (" +
                  (logs.empty() ? std::string("no transaction logs found beside it")
-                               : std::to_string(logs.size()) + " transaction log(s) found") +
-                 "): the newest changes may be missing");
+                               : std::to_string(logs.size()) +
+                                     " transaction log(s) found: see the replay report") +
+                 ")");
   }
   if (bb.truncated()) {
     sink.add(DiagLevel::kWarning,
