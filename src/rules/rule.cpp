@@ -181,6 +181,25 @@ bool parse_level(const std::string& text, Level& out) noexcept {
   return false;
 }
 
+std::span<const Op> all_ops() noexcept {
+  static constexpr Op kOps[] = {Op::kEq,
+                                Op::kNe,
+                                Op::kIn,
+                                Op::kNotIn,
+                                Op::kContains,
+                                Op::kStartsWith,
+                                Op::kEndsWith,
+                                Op::kMatches,
+                                Op::kNotMatches,
+                                Op::kExists,
+                                Op::kMissing,
+                                Op::kGt,
+                                Op::kLt,
+                                Op::kGe,
+                                Op::kLe};
+  return kOps;
+}
+
 const char* to_string(Op op) noexcept {
   switch (op) {
     case Op::kEq:

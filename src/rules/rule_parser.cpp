@@ -13,26 +13,8 @@
 namespace smssaudit::rules::detail {
 namespace {
 
-constexpr std::array kAllOps{
-    Op::kEq,
-    Op::kNe,
-    Op::kIn,
-    Op::kNotIn,
-    Op::kContains,
-    Op::kStartsWith,
-    Op::kEndsWith,
-    Op::kMatches,
-    Op::kNotMatches,
-    Op::kExists,
-    Op::kMissing,
-    Op::kGt,
-    Op::kLt,
-    Op::kGe,
-    Op::kLe,
-};
-
 std::optional<Op> parse_op(std::string_view name) {
-  for (Op op : kAllOps) {
+  for (Op op : all_ops()) {
     if (name == to_string(op)) {
       return op;
     }
@@ -42,7 +24,7 @@ std::optional<Op> parse_op(std::string_view name) {
 
 std::string op_names() {
   std::string out;
-  for (Op op : kAllOps) {
+  for (Op op : all_ops()) {
     out += out.empty() ? "" : ", ";
     out += to_string(op);
   }

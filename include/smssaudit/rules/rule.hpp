@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <regex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ enum class Op {
 };
 
 const char* to_string(Op op) noexcept;
+
+/// Every operator, in declaration order (the loader's name table and the tests iterate it).
+std::span<const Op> all_ops() noexcept;
 
 /// A condition tree: all / any / not over leaf comparisons. String comparisons honour `icase`
 /// (default true); `path: true` also normalises Windows paths before comparing.

@@ -4,6 +4,7 @@
 
 #include "support/catch.hpp"
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,22 +17,6 @@ using smssaudit::rules::Condition;
 using smssaudit::rules::Level;
 using smssaudit::rules::Op;
 using smssaudit::rules::Rule;
-
-constexpr Op kAllOps[] = {Op::kEq,
-                          Op::kNe,
-                          Op::kIn,
-                          Op::kNotIn,
-                          Op::kContains,
-                          Op::kStartsWith,
-                          Op::kEndsWith,
-                          Op::kMatches,
-                          Op::kNotMatches,
-                          Op::kExists,
-                          Op::kMissing,
-                          Op::kGt,
-                          Op::kLt,
-                          Op::kGe,
-                          Op::kLe};
 
 Condition leaf(std::string field,
                Op op,
@@ -97,7 +82,7 @@ TEST_CASE("eq compares bools and integers by value and never across types", "[ru
 TEST_CASE("a missing field satisfies only missing, ne, not_in and not_matches", "[rules]") {
   const Fact absent = entry({{"slot", s("BootExecute")}});
   const Fact monostate = entry({{"slot", s("BootExecute")}, {"image", FieldValue{}}});
-  for (Op op : kAllOps) {
+  for (Op op : smssaudit::rules::all_ops()) {
     const bool expected =
         op == Op::kMissing || op == Op::kNe || op == Op::kNotIn || op == Op::kNotMatches;
     Condition c = leaf("image", op, {s("x")});
@@ -232,4 +217,15 @@ TEST_CASE("levels and operators have stable names", "[rules]") {
   CHECK(std::string(smssaudit::rules::to_string(Op::kNotIn)) == "not_in");
   CHECK(std::string(smssaudit::rules::to_string(Op::kStartsWith)) == "starts_with");
   CHECK(std::string(smssaudit::rules::to_string(Op::kLe)) == "le");
+}
+
+TEST_CASE("all_ops lists every operator once, in declaration order", "[rules]") {
+  const auto ops = smssaudit::rules::all_ops();
+  REQUIRE(ops.size() == static_cast<std::size_t>(Op::kLe) + 1);
+  std::set<std::string> names;
+  for (std::size_t n = 0; n < ops.size(); ++n) {
+    CHECK(static_cast<std::size_t>(ops[n]) == n);
+    names.insert(smssaudit::rules::to_string(ops[n]));
+  }
+  CHECK(names.size() == ops.size());
 }
