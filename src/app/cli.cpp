@@ -14,6 +14,7 @@
 #include <boost/filesystem.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -30,7 +31,7 @@ namespace {
 namespace fs = boost::filesystem;
 
 struct ScanArgs {
-  std::string system;
+  std::vector<std::string> evidence;
   std::string software;
   std::string format;
   std::string output;
@@ -83,7 +84,12 @@ void check_output(const ScanArgs& a) {
     return;
   }
   boost::system::error_code ec;
-  if (same_file(a.output, a.system) || same_file(a.output, a.software)) {
+  const bool over_evidence =
+      same_file(a.output, a.software) ||
+      std::any_of(a.evidence.begin(), a.evidence.end(), [&a](const std::string& e) {
+        return same_file(a.output, e);
+      });
+  if (over_evidence) {
     throw FatalError(kExitUsage, "refusing to write the report over evidence: " + a.output);
   }
   if (fs::exists(a.output, ec) && !a.force) {
@@ -178,7 +184,7 @@ int run_scan_command(const ScanArgs& a, std::ostream& out, std::ostream& err) {
   std::optional<facts::Baseline> site = load_site_baseline_or_throw(a.baseline);
 
   ScanRequest req;
-  req.system_hive = a.system;
+  req.evidence = a.evidence;
   req.software_hive = a.software;
   req.catalog = &catalog;
   req.site_baseline = site ? &*site : nullptr;
@@ -188,7 +194,8 @@ int run_scan_command(const ScanArgs& a, std::ostream& out, std::ostream& err) {
   emit(render(outcome.report, a), a, out);
 
   if (!outcome.usable) {
-    err << "smssaudit: no usable evidence: " << a.system << " could not be analysed\n";
+    err << "smssaudit: no usable evidence: " << text::join(a.evidence, ", ")
+        << " held no readable SYSTEM hive and no readable event log\n";
     return kExitNoEvidence;
   }
   return fail_enabled && any_finding_at_or_above(outcome.report, fail_level) ? kExitFindings
@@ -290,8 +297,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
 
   ScanArgs scan;
   CLI::App* scan_cmd = app.add_subcommand(
-      "scan", "Audit the Session Manager configuration of a SYSTEM hive (every control set)");
-  scan_cmd->add_option("SYSTEM", scan.system, "SYSTEM hive file (read-only; never modified)")
+      "scan",
+      "Audit the Session Manager configuration (SYSTEM hive, every control set) and rebuild the "
+      "smss lineage boot by boot from event logs (Security, Sysmon, System, "
+      "LocalSessionManager)");
+  scan_cmd
+      ->add_option("EVIDENCE",
+                   scan.evidence,
+                   "files or folders (read-only; never modified): a SYSTEM hive, EVTX logs, or "
+                   "folders holding them; recognised by content, not by name")
       ->required();
   scan_cmd->add_option(
       "--software", scan.software, "SOFTWARE hive of the same installation (OS build, SystemRoot)");

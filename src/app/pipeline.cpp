@@ -1,9 +1,12 @@
 // The scan pipeline, one direction only (design.md 3). Each stage sees only the one before it.
 #include "smssaudit/app/pipeline.hpp"
 
+#include "smssaudit/analysis/lineage.hpp"
 #include "smssaudit/analysis/smss_config_audit.hpp"
 #include "smssaudit/evidence/evidence.hpp"
+#include "smssaudit/readers/evtx_reader.hpp"
 #include "smssaudit/readers/hive_reader.hpp"
+#include "smssaudit/readers/locate.hpp"
 #include "smssaudit/rules/engine.hpp"
 
 #include <algorithm>
@@ -133,6 +136,145 @@ void distribute_diagnostics(const DiagnosticSink& sink, report::Report& rep) {
   }
 }
 
+/// Registry audit of one SYSTEM hive (plus optional SOFTWARE), or nothing when there is none.
+struct RegistryPart {
+  std::optional<facts::SystemHive> system;
+  std::optional<facts::SoftwareHive> software;
+  std::optional<analysis::AuditOutput> audit;
+  std::string confidence = "high";
+};
+
+/// BootExecute-family entries of every control set, for the registry x events correlation.
+std::vector<analysis::BootProgram> boot_programs(const std::vector<facts::Fact>& facts) {
+  std::vector<analysis::BootProgram> out;
+  for (const auto& f : facts) {
+    if (f.kind != "registry.execute_entry") {
+      continue;
+    }
+    auto str = [&f](const char* name) {
+      const facts::FieldValue* v = f.get(name);
+      return v != nullptr ? facts::field_to_string(*v) : std::string();
+    };
+    const facts::FieldValue* allowed = f.get("allowed");
+    const bool* is_allowed = allowed != nullptr ? std::get_if<bool>(allowed) : nullptr;
+    out.push_back({str("control_set"),
+                   str("slot"),
+                   str("command"),
+                   str("image"),
+                   is_allowed != nullptr && *is_allowed});
+  }
+  return out;
+}
+
+/// Chooses the SYSTEM and SOFTWARE hives among what the locator found. One installation per
+/// report for now: extra SYSTEM hives (RegBack copies, a second host) are listed but not used.
+void add_hive_inputs(const readers::LocatedEvidence& located,
+                     const ScanRequest& request,
+                     report::Report& rep,
+                     DiagnosticSink& sink) {
+  for (std::size_t i = 0; i < located.system_hives.size(); ++i) {
+    rep.inputs.push_back(describe(located.system_hives[i].path, evidence::kKindSystemHive, sink));
+    if (i > 0) {
+      rep.inputs.back().evidence.status = "not_used";
+      sink.add(DiagLevel::kWarning,
+               "input.extra_system_hive",
+               located.system_hives[i].path,
+               "",
+               "another SYSTEM hive was found; only " + located.system_hives[0].path +
+                   " is audited in this report");
+    }
+  }
+  std::string software = request.software_hive;
+  if (software.empty() && !located.software_hives.empty()) {
+    software = located.software_hives.front().path;
+  }
+  if (!software.empty()) {
+    rep.inputs.push_back(describe(software, evidence::kKindSoftwareHive, sink));
+  }
+}
+
+report::InputEntry* find_input(report::Report& rep, const char* kind) {
+  for (auto& in : rep.inputs) {
+    if (in.evidence.kind == kind && in.evidence.status != "not_used") {
+      return &in;
+    }
+  }
+  return nullptr;
+}
+
+RegistryPart read_registry(report::Report& rep,
+                           const ScanRequest& request,
+                           DiagnosticSink& sink,
+                           std::optional<facts::SystemHive>& on_disk) {
+  RegistryPart part;
+  report::InputEntry* sys_in = find_input(rep, evidence::kKindSystemHive);
+  report::InputEntry* soft_in = find_input(rep, evidence::kKindSoftwareHive);
+  if (sys_in == nullptr) {
+    return part;
+  }
+  const std::string system_sha = sys_in->evidence.sha256;
+  SystemState state = read_system(*sys_in, sink);
+  part.system = std::move(state.audited);
+  on_disk = std::move(state.on_disk);
+  std::string software_sha;
+  if (soft_in != nullptr) {
+    software_sha = soft_in->evidence.sha256;
+    part.software = read_hive(*soft_in, readers::read_software_hive, sink);
+  }
+  if (!part.system) {
+    return part;
+  }
+  // Log files found beside the hive are artifacts too: list them with their hashes.
+  for (const auto& log : part.system->logs) {
+    rep.inputs.push_back(describe(log.path, evidence::kKindHiveLog, sink));
+  }
+  analysis::AuditInput in;
+  in.system = &*part.system;
+  in.on_disk = on_disk ? &*on_disk : nullptr;
+  in.software = part.software ? &*part.software : nullptr;
+  in.system_sha256 = system_sha;
+  in.software_sha256 = software_sha;
+  in.baselines = &request.catalog->baselines;
+  in.site = request.site_baseline;
+  part.audit = analysis::audit_session_manager(in);
+  // A dirty hive whose logs did not replay completely may hide newer values, so every finding
+  // from it carries medium confidence.
+  const auto& replay = part.system->replay;
+  const bool recovered = replay && replay->performed && replay->recovered && !replay->sequence_gap;
+  part.confidence = part.system->base.dirty() && !recovered ? "medium" : "high";
+  return part;
+}
+
+/// Reads every event log; a file that cannot be read at all is listed as unreadable, one read
+/// with damage as partial (its diagnostics say what was lost).
+std::vector<facts::EventLogFile> read_event_logs(report::Report& rep, DiagnosticSink& sink) {
+  std::vector<facts::EventLogFile> logs;
+  for (auto& in : rep.inputs) {
+    if (in.evidence.kind != evidence::kKindEventLog || in.evidence.status != "ok") {
+      continue;
+    }
+    const std::size_t before = sink.items().size();
+    auto log = readers::read_event_log(in.evidence.path, sink);
+    if (!log) {
+      in.evidence.status = "unreadable";
+      sink.add(DiagLevel::kError,
+               to_string(log.error().code),
+               in.evidence.path,
+               "",
+               log.error().message());
+      continue;
+    }
+    for (std::size_t i = before; i < sink.items().size(); ++i) {
+      const Diagnostic& d = sink.items()[i];
+      if (d.source == in.evidence.path && d.level >= DiagLevel::kWarning) {
+        in.evidence.status = "partial";
+      }
+    }
+    logs.push_back(std::move(*log));
+  }
+  return logs;
+}
+
 }  // namespace
 
 ScanOutcome run_scan(const ScanRequest& request) {
@@ -143,68 +285,87 @@ ScanOutcome run_scan(const ScanRequest& request) {
   rep.ruleset_count = request.catalog->rules.size();
   DiagnosticSink sink;
 
-  // 1. Evidence: size and SHA-256 of every artifact before anything parses it, so the report
-  //    pins exactly which bytes were analysed.
-  rep.inputs.push_back(describe(request.system_hive, evidence::kKindSystemHive, sink));
-  if (!request.software_hive.empty()) {
-    rep.inputs.push_back(describe(request.software_hive, evidence::kKindSoftwareHive, sink));
+  // 1. Evidence: what each input is (by content), then size and SHA-256 of every artifact before
+  //    anything parses it, so the report pins exactly which bytes were analysed.
+  const readers::LocatedEvidence located = readers::locate_evidence(request.evidence, sink);
+  add_hive_inputs(located, request, rep, sink);
+  for (const auto& log : located.event_logs) {
+    rep.inputs.push_back(describe(log.path, evidence::kKindEventLog, sink));
+  }
+  for (const auto& missing : located.missing) {
+    rep.inputs.push_back(describe(missing, evidence::kKindUnknown, sink));  // status "missing"
+  }
+  for (const auto& unknown : located.unrecognised) {
+    report::InputEntry entry = describe(unknown.path, evidence::kKindUnknown, sink);
+    entry.evidence.status = "unrecognised";
+    rep.inputs.push_back(std::move(entry));
   }
 
-  // 2. Readers: SYSTEM is required; without it there is nothing to audit (exit 3). SOFTWARE is
-  //    optional context (OS build, SystemRoot): a bad one costs precision, not the run.
-  SystemState state = read_system(rep.inputs[0], sink);
-  std::optional<facts::SystemHive>& system = state.audited;
-  std::optional<facts::SoftwareHive> software;
-  if (rep.inputs.size() > 1) {
-    software = read_hive(rep.inputs[1], readers::read_software_hive, sink);
+  // 2. Readers. SYSTEM is optional now that event logs alone can be analysed; SOFTWARE is
+  //    context (OS build, SystemRoot): a bad one costs precision, not the run.
+  std::optional<facts::SystemHive> on_disk;
+  RegistryPart registry = read_registry(rep, request, sink, on_disk);
+  const std::vector<facts::EventLogFile> logs = read_event_logs(rep, sink);
+
+  // 3. Analyses: derived facts and coverage gaps; no judgement here.
+  analysis::LineageInput lin_in;
+  for (const auto& log : logs) {
+    lin_in.logs.push_back(&log);
   }
-  if (system) {
-    // Log files found beside the hive are artifacts too: list them with their hashes.
-    for (const auto& log : system->logs) {
-      rep.inputs.push_back(describe(log.path, evidence::kKindHiveLog, sink));
-    }
+  const bool hive_usable = registry.system && !registry.system->control_sets.empty();
+  lin_in.hive_available = hive_usable;
+  if (registry.audit) {
+    lin_in.boot_programs = boot_programs(registry.audit->facts);
+  }
+  for (const auto& in : rep.inputs) {
+    lin_in.sha256_by_path[in.evidence.path] = in.evidence.sha256;
+  }
+  analysis::LineageOutput lineage = analysis::analyze_lineage(lin_in);
+
+  // 4. Rules judge the facts. Findings on values that only the hive's logs held were made
+  //    shortly before acquisition: their priority is raised.
+  report::HostReport host;
+  if (registry.audit) {
+    host.findings =
+        rules::evaluate(request.catalog->rules, registry.audit->facts, registry.confidence);
+    rules::raise_priority_for_changed_values(host.findings, changed_values(registry.audit->facts));
+    host.coverage = registry.audit->gaps;
+    host.name = registry.audit->computer_name;
+    host.os.family = registry.audit->os_family;
+    host.os.family_basis = registry.audit->family_basis;
+    host.os.baseline = registry.audit->baseline_id;
+  } else {
+    host.coverage.push_back({"registry.no_system_hive",
+                             "no usable SYSTEM hive: the Session Manager configuration was not "
+                             "audited"});
+  }
+  auto lineage_findings = rules::evaluate(request.catalog->rules, lineage.facts, "high");
+  host.findings.insert(host.findings.end(), lineage_findings.begin(), lineage_findings.end());
+  rules::sort_findings(host.findings);
+  host.coverage.insert(host.coverage.end(), lineage.gaps.begin(), lineage.gaps.end());
+  host.lineage = std::move(lineage.lineage);
+  host.os.software = registry.software;
+  if (host.name.empty()) {
+    host.name = request.evidence.empty() ? std::string("unknown") : request.evidence.front();
   }
 
-  if (system) {
-    // 3. Analysis: derived facts and coverage gaps; no judgement here.
-    analysis::AuditInput in;
-    in.system = &*system;
-    in.on_disk = state.on_disk ? &*state.on_disk : nullptr;
-    in.software = software ? &*software : nullptr;
-    in.system_sha256 = rep.inputs[0].evidence.sha256;
-    in.software_sha256 = software ? rep.inputs[1].evidence.sha256 : std::string();
-    in.baselines = &request.catalog->baselines;
-    in.site = request.site_baseline;
-    analysis::AuditOutput audit = analysis::audit_session_manager(in);
+  // 5. Verdict: never "clean" with a coverage gap.
+  host.verdict = rules::compute_verdict(host.findings, host.coverage, request.catalog->verdict);
 
-    // 4. Rules judge the facts. A dirty hive whose logs did not replay completely may hide newer
-    //    values, so every finding from it carries medium confidence. Findings on values that
-    //    only the logs held were made shortly before acquisition: their priority is raised.
-    bool recovered = system->replay && system->replay->performed && system->replay->recovered &&
-                     !system->replay->sequence_gap;
-    std::string confidence = system->base.dirty() && !recovered ? "medium" : "high";
-    report::HostReport host;
-    host.name = audit.computer_name.empty() ? request.system_hive : audit.computer_name;
-    host.findings = rules::evaluate(request.catalog->rules, audit.facts, confidence);
-    rules::raise_priority_for_changed_values(host.findings, changed_values(audit.facts));
-    host.coverage = audit.gaps;
-    // 5. Verdict: never "clean" with a coverage gap.
-    host.verdict = rules::compute_verdict(host.findings, host.coverage, request.catalog->verdict);
-    host.os.family = audit.os_family;
-    host.os.family_basis = audit.family_basis;
-    host.os.baseline = audit.baseline_id;
-    host.os.software = software;
-    host.system = std::move(system);
-    // Without a single ControlSetNNN there is no Session Manager to audit: the host is still
-    // reported (what could be read, and why it is inconclusive) but the run has no usable evidence.
-    outcome.usable = !host.system->control_sets.empty();
-    if (!outcome.usable) {
-      sink.add(DiagLevel::kError,
-               "registry.no_control_sets",
-               request.system_hive,
-               "",
-               "no ControlSetNNN key: not a SYSTEM hive, or too damaged to audit");
-    }
+  // Usable evidence: a SYSTEM hive with at least one ControlSetNNN, or an event log that could be
+  // read. Without either the host is still reported (what was read, and why) but exit code is 3.
+  const bool logs_usable = std::any_of(
+      logs.begin(), logs.end(), [](const auto& l) { return l.records + l.recovered > 0; });
+  outcome.usable = hive_usable || logs_usable;
+  if (registry.system && !hive_usable) {
+    sink.add(DiagLevel::kError,
+             "registry.no_control_sets",
+             registry.system->path,
+             "",
+             "no ControlSetNNN key: not a SYSTEM hive, or too damaged to audit");
+  }
+  host.system = std::move(registry.system);
+  if (host.system || !logs.empty() || outcome.usable) {
     rep.hosts.push_back(std::move(host));
   }
 

@@ -196,11 +196,167 @@ constexpr std::array kHiveState{
     FieldSpec{"replayed", kBool, "logs were replayed into the audited image"},
 };
 
+// ---- lineage.* (analysis/lineage, issue 3). Times are ISO-8601 UTC strings; a field whose truth
+// the logs cannot tell is absent, so a rule comparing it does not fire on missing evidence.
+
+constexpr std::array kLineageBoot{
+    FieldSpec{"boot", kInt, "1-based boot index, chronological"},
+    FieldSpec{"start", kString, "boot start"},
+    FieldSpec{"start_basis",
+              kString,
+              "system:12 | system:6005 | system:6009 | security:4608 | master-smss | "
+              "sysmon:boot-chain | first-event"},
+    FieldSpec{"end", kString, "boot end, absent when not seen"},
+    FieldSpec{"end_basis", kString, "system:13 | system:6006 | security:1100 | next-boot"},
+    FieldSpec{"unexpected_end", kBool, "the next boot logged 6008 (unexpected shutdown)"},
+    FieldSpec{"master_count", kInt, "master smss instances created in the boot"},
+    FieldSpec{"session_child_count", kInt, "session child smss instances"},
+    FieldSpec{"other_smss_count", kInt, "smss.exe instances that are neither"},
+    FieldSpec{"has_master", kBool, "a master smss creation was observed"},
+    FieldSpec{"process_starts", kInt, "process instances created in the boot (any image)"},
+};
+
+constexpr std::array kLineageSmss{
+    FieldSpec{"boot", kInt, "boot index"},
+    FieldSpec{"boot_start_basis", kString, "how the boot start was found (see lineage.boot)"},
+    FieldSpec{"role", kString, "master | session_child | other"},
+    FieldSpec{"pid", kInt, "process id"},
+    FieldSpec{"image", kString, "image path as logged"},
+    FieldSpec{"image_in_system32",
+              kBool,
+              "image is <drive>:\\Windows|WINNT\\System32\\smss.exe or \\SystemRoot\\System32"
+              "\\smss.exe (case-insensitive)"},
+    FieldSpec{"start", kString, "creation time"},
+    FieldSpec{"sources", kString, "creation views merged: security, sysmon"},
+    FieldSpec{"command_line_known", kBool, "the creation event recorded a command line"},
+    FieldSpec{"command_line", kString, "command line (absent when not recorded)"},
+    FieldSpec{"arguments", kString, "command line after the program token"},
+    FieldSpec{"has_arguments", kBool, "arguments non-empty (absent when command line unknown)"},
+    FieldSpec{"child_args_ok",
+              kBool,
+              "arguments are two 8-digit hex values, optionally followed by the Win11 tail"},
+    FieldSpec{"parent_pid", kInt, "creator/parent PID as logged"},
+    FieldSpec{"parent_is_system", kBool, "parent PID is 4 (absent when unknown)"},
+    FieldSpec{"parent_image", kString, "parent image (linked instance, else as logged)"},
+    FieldSpec{"parent_instance_seen", kBool, "the parent's own creation was logged in the boot"},
+    FieldSpec{"parent_known", kBool, "parent instance seen, PID 4, or parent image logged"},
+    FieldSpec{"parent_is_smss", kBool, "parent image is smss.exe (absent when unknown)"},
+    FieldSpec{"user_known", kBool, "the account was logged"},
+    FieldSpec{"user_sid", kString, "account SID"},
+    FieldSpec{"user_name", kString, "account name as logged"},
+    FieldSpec{"account", kString, "name (SID), name or SID: whichever was logged"},
+    FieldSpec{"runs_as_system", kBool, "account is Local System (absent when unknown)"},
+    FieldSpec{"exits_collected",
+              kBool,
+              "the log(s) that saw the creation also hold exit events (4689 / Sysmon 5)"},
+    FieldSpec{"exited", kBool, "an exit event closed the instance"},
+    FieldSpec{"end", kString, "exit time"},
+    FieldSpec{"lifetime_ms", kInt, "exit - creation in ms (absent without exit)"},
+    FieldSpec{"observed_until_ms",
+              kInt,
+              "ms from creation to the boot's last process event: how long the logs watched"},
+    FieldSpec{"spawned_count", kInt, "processes it created"},
+    FieldSpec{"spawned", kString, "their file names, comma separated"},
+    FieldSpec{"spawned_other_count", kInt, "children other than csrss, wininit, winlogon"},
+    FieldSpec{"spawned_other", kString, "their images, comma separated"},
+    FieldSpec{"spawned_expected", kBool, "exactly csrss plus one of wininit/winlogon"},
+    FieldSpec{"session_id", kInt, "session the child created"},
+    FieldSpec{"session_basis",
+              kString,
+              "sysmon:TerminalSessionId | security:wininit | security:winlogon>4624>LSM21 ..."},
+    FieldSpec{"logon_type", kInt, "LogonType of the session's 4624"},
+    FieldSpec{"session_user", kString, "LSM 21 User or 4624 target account"},
+    FieldSpec{"session_address", kString, "LSM 21 Address (LOCAL = console)"},
+    FieldSpec{"master_delay_ms",
+              kInt,
+              "masters: creation - System 12 StartTime, when the boot start is a System 12"},
+    FieldSpec{"masters_in_boot", kInt, "master instances in the same boot"},
+};
+
+constexpr std::array kLineageSessionProcess{
+    FieldSpec{"boot", kInt, "boot index"},
+    FieldSpec{"pid", kInt, "process id"},
+    FieldSpec{"image", kString, "image path as logged"},
+    FieldSpec{"name", kString, "csrss.exe | wininit.exe | winlogon.exe"},
+    FieldSpec{"start", kString, "creation time"},
+    FieldSpec{"session_id", kInt, "Sysmon TerminalSessionId"},
+    FieldSpec{"parent_pid", kInt, "creator/parent PID as logged"},
+    FieldSpec{"parent_is_system", kBool, "parent PID is 4"},
+    FieldSpec{"parent_image", kString, "parent image (linked instance, else as logged)"},
+    FieldSpec{"parent_instance_seen", kBool, "the parent's own creation was logged in the boot"},
+    FieldSpec{"parent_known", kBool, "parent instance seen, PID 4, or parent image logged"},
+    FieldSpec{"parent_is_smss", kBool, "parent image is smss.exe (absent when unknown)"},
+    FieldSpec{"parent_role",
+              kString,
+              "master | session_child | other (parent is that smss) | not_smss | unknown"},
+};
+
+constexpr std::array kLineageSmssSpawn{
+    FieldSpec{"boot", kInt, "boot index"},
+    FieldSpec{"pid", kInt, "process id"},
+    FieldSpec{"image", kString, "image path as logged"},
+    FieldSpec{"name", kString, "image file name, lower case"},
+    FieldSpec{"command_line", kString, "command line when logged"},
+    FieldSpec{"start", kString, "creation time"},
+    FieldSpec{"parent_pid", kInt, "the master smss PID"},
+    FieldSpec{"parent_image", kString, "the master smss image"},
+    FieldSpec{"is_autochk", kBool, "name is autochk.exe (the default BootExecute program)"},
+    FieldSpec{"is_setupcl", kBool, "name is setupcl.exe (sysprep specialize, SetupExecute)"},
+    FieldSpec{"first_boot_after_sysprep",
+              kBool,
+              "setupcl.exe from System32, its first run in the logs, within the first 3 boots "
+              "that have process events (sysprep specialize runs it once)"},
+    FieldSpec{"hive_available", kBool, "a SYSTEM hive with control sets was audited"},
+    FieldSpec{
+        "listed_in_hive", kBool, "a BootExecute-family entry of any control set names this file"},
+    FieldSpec{"allowed_by_baseline",
+              kBool,
+              "every hive entry naming it is allowed by the OS/site baseline (absent if unlisted)"},
+    FieldSpec{"control_sets", kString, "control sets listing it, comma separated"},
+    FieldSpec{"slots", kString, "values listing it (BootExecute, SetupExecute ...)"},
+};
+
+constexpr std::array kLineageLogClear{
+    FieldSpec{"channel", kString, "the log that was cleared"},
+    FieldSpec{"user", kString, "account that cleared it"},
+    FieldSpec{"user_sid", kString, "its SID"},
+    FieldSpec{"time", kString, "when"},
+    FieldSpec{"event_id", kInt, "1102 (Security) or 104 (System)"},
+    FieldSpec{"record_id", kInt, "EventRecordID"},
+    FieldSpec{"artifact", kString, "EVTX file"},
+};
+
+constexpr std::array kLineageClockChange{
+    FieldSpec{"process", kString, "ProcessName that changed the clock (absent in 4616 v0)"},
+    FieldSpec{"user_sid", kString, "subject SID"},
+    FieldSpec{"time", kString, "when (event time)"},
+    FieldSpec{"previous_time", kString, "PreviousTime"},
+    FieldSpec{"new_time", kString, "NewTime"},
+    FieldSpec{"delta_s", kInt, "NewTime - PreviousTime in seconds"},
+    FieldSpec{"abs_delta_s", kInt, "absolute delta in seconds"},
+    FieldSpec{"by_time_service",
+              kBool,
+              "svchost as LOCAL SERVICE (w32time) or a VM guest tool as SYSTEM; absent when the "
+              "process is unknown"},
+    FieldSpec{"record_id", kInt, "EventRecordID"},
+};
+
 #undef SMSSAUDIT_REGISTRY_COMMON
 
 // Sorted by kind (find_kind uses binary search).
 constexpr std::array kKinds{
     KindSpec{"hive.state", "base-block state of a hive", kHiveState},
+    KindSpec{"lineage.boot", "one boot rebuilt from the event logs", kLineageBoot},
+    KindSpec{"lineage.clock_change", "a system time change (Security 4616)", kLineageClockChange},
+    KindSpec{
+        "lineage.log_clear", "a cleared event log (Security 1102, System 104)", kLineageLogClear},
+    KindSpec{"lineage.session_process",
+             "a csrss, wininit or winlogon instance and its parent",
+             kLineageSessionProcess},
+    KindSpec{"lineage.smss_instance", "one smss.exe process instance", kLineageSmss},
+    KindSpec{"lineage.smss_spawn",
+             "a non-smss process started by a master smss (autochk, BootExecute programs)",
+             kLineageSmssSpawn},
     KindSpec{"registry.appcert_dll", "a value under Session Manager\\AppCertDlls", kAppCertDll},
     KindSpec{"registry.control_set_diff",
              "an audited value whose data differs between control sets",

@@ -1,6 +1,7 @@
 // `--format json`: the machine contract of design.md 4 ("smssaudit.report/1"). Key order is part
 // of the contract (golden tests diff bytes), so every object is an ordered_json built in the
 // documented order, and every list keeps the order the pipeline gave it.
+#include "report/json_lineage.hpp"
 #include "report/report_format.hpp"
 #include "smssaudit/core/filetime.hpp"
 #include "smssaudit/report/report.hpp"
@@ -26,7 +27,6 @@ constexpr const char* kSchema = "smssaudit.report/1";
 constexpr const char* kReplayNotAttempted =
     "no transaction log could be read; the audited state is the on-disk primary file";
 constexpr const char* kReplayClean = "hive is clean";
-constexpr const char* kLineageNotAnalyzed = "event-log lineage is not part of this run";
 
 // Absent facts are null rather than "" or 0 so a consumer can tell "unknown" from "empty".
 template <typename T>
@@ -319,24 +319,15 @@ Json registry_json(const std::optional<facts::SystemHive>& system) {
   return j;
 }
 
-Json lineage_json() {
-  // The key exists so consumers written against the full contract find it, and say plainly that
-  // no lineage was analysed rather than implying an empty, clean timeline.
+Json coverage_json(const HostReport& host) {
   Json j = Json::object();
-  j["status"] = "not_analyzed";
-  j["reason"] = kLineageNotAnalyzed;
-  j["boots"] = Json::array();
-  return j;
-}
-
-Json coverage_json(const std::vector<facts::CoverageGap>& gaps) {
-  Json j = Json::object();
-  j["gaps"] = json_array(gaps, [](const facts::CoverageGap& gap) {
+  j["gaps"] = json_array(host.coverage, [](const facts::CoverageGap& gap) {
     Json g = Json::object();
     g["code"] = gap.code;
     g["message"] = gap.message;
     return g;
   });
+  j["event_logs"] = detail::event_coverage_json(host.lineage);
   return j;
 }
 
@@ -356,11 +347,21 @@ Json fields_json(const std::map<std::string, facts::FieldValue>& fields) {
   return j;
 }
 
-// Evidence mirrors EvidenceRef one to one so a finding can be traced to its artifact by hash.
+// Evidence mirrors EvidenceRef so a finding can be traced to its artifact by hash: a registry
+// value (key, value, data, last written) or an event record (channel, event id, record id, time).
 Json evidence_json(const facts::EvidenceRef& e) {
   Json j = Json::object();
+  j["type"] = e.event_id != 0 ? "event" : "registry";
   j["artifact"] = e.artifact;
   j["sha256"] = e.sha256;
+  if (e.event_id != 0) {
+    j["channel"] = e.channel;
+    j["event_id"] = e.event_id;
+    j["record_id"] = e.record_id;
+    j["time"] = time_or_null(e.event_time);
+    j["recovered"] = e.recovered;
+    return j;
+  }
   j["key_path"] = e.key_path;
   j["value_name"] = e.value_name;
   j["value_type"] = e.value_type;
@@ -397,8 +398,8 @@ Json host_json(const HostReport& host) {
   j["name"] = host.name;
   j["os"] = os_json(host.os);
   j["registry"] = registry_json(host.system);
-  j["lineage"] = lineage_json();
-  j["coverage"] = coverage_json(host.coverage);
+  j["lineage"] = detail::lineage_json(host.lineage);
+  j["coverage"] = coverage_json(host);
   // The engine already sorted findings; re-sorting here would be analysis.
   j["findings"] = json_array(host.findings, finding_json);
   j["verdict"] = verdict_json(host.verdict);

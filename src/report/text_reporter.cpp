@@ -2,6 +2,7 @@
 // no wrapping, colour only on request. Every string that came from evidence goes through
 // text::printable so a hostile value cannot emit its own escape sequences to the terminal.
 #include "report/report_format.hpp"
+#include "report/text_lineage.hpp"
 #include "smssaudit/core/diagnostics.hpp"
 #include "smssaudit/core/text.hpp"
 #include "smssaudit/facts/surface.hpp"
@@ -303,6 +304,11 @@ class TextWriter {
     write_findings(host.findings);
     blank();
     write_coverage(host.coverage);
+    blank();
+    line(paint("  smss lineage (event logs)", Color::kBold));
+    for (const std::string& l : detail::lineage_text(host.lineage)) {
+      line(l);
+    }
     // Every control set, not just the current one: LastKnownGood or a spare set can be booted
     // later, and a persistence entry planted there is just as real.
     if (host.system) {
@@ -491,6 +497,10 @@ class TextWriter {
     // Each finding cites where it came from and what was stored there, so it can be checked in
     // regedit or a hive viewer without the JSON report.
     for (const facts::EvidenceRef& e : f.evidence) {
+      if (e.event_id != 0) {
+        write_event_evidence(e);
+        continue;
+      }
       std::string at = "at " + safe(e.key_path.empty() ? e.artifact : e.key_path);
       if (!e.value_name.empty()) {
         at += " :: " + safe(e.value_name);
@@ -506,6 +516,18 @@ class TextWriter {
         line(fmt::format("{}= {}", kFindingIndent, safe_value(e.data)));
       }
     }
+  }
+
+  // An event record is cited so it can be found in Event Viewer or evtxexport output.
+  void write_event_evidence(const facts::EvidenceRef& e) {
+    line(fmt::format("{}at {} record {} (event {}{}){}{}",
+                     kFindingIndent,
+                     safe(e.artifact),
+                     e.record_id,
+                     e.event_id,
+                     e.channel.empty() ? "" : ", " + safe(e.channel),
+                     detail::iso_time(e.event_time) ? "  " + *detail::iso_time(e.event_time) : "",
+                     e.recovered ? "  [recovered from slack]" : ""));
   }
 
   void write_coverage(const std::vector<facts::CoverageGap>& gaps) {

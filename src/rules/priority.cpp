@@ -38,7 +38,12 @@ void raise_priority_for_changed_values(std::vector<Finding>& findings,
     f.fields["changed_before_acquisition"] = true;
     f.message += " [changed shortly before acquisition: only the transaction logs hold it]";
   }
-  // Same order as evaluate(): severity (highest first), rule id, message.
+  sort_findings(findings);
+}
+
+void sort_findings(std::vector<Finding>& findings) {
+  // Same order as evaluate(): severity (highest first), rule id, message; stable, so findings
+  // equal on those keep the order evaluate() gave them.
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     if (a.severity != b.severity) {
       return a.severity > b.severity;

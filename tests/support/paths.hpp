@@ -15,6 +15,12 @@ inline std::string fixture_dir(const std::string& name) {
   return std::string(SMSSAUDIT_FIXTURE_OUT) + "/hives/" + name;
 }
 
+/// A generated event-log fixture folder: evtx_fixture_dir("boot_clean_win10") ->
+/// <build>/fixtures/evtx/boot_clean_win10
+inline std::string evtx_fixture_dir(const std::string& name) {
+  return std::string(SMSSAUDIT_FIXTURE_OUT) + "/evtx/" + name;
+}
+
 inline std::string corpus_path(const std::string& rel) {
   return std::string(SMSSAUDIT_CORPUS_DIR) + "/" + rel;
 }
@@ -25,6 +31,14 @@ inline std::string smssaudit_bin() {
 
 inline std::string mkhive_bin() {
   return SMSSAUDIT_MKHIVE;
+}
+
+inline std::string mkevtx_bin() {
+  return SMSSAUDIT_MKEVTX;
+}
+
+inline std::string python_bin() {
+  return SMSSAUDIT_PYTHON;
 }
 
 }  // namespace smssaudit::testing

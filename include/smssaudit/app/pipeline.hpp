@@ -9,12 +9,14 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace smssaudit::app {
 
 struct ScanRequest {
-  std::string system_hive;    ///< path of the SYSTEM hive (required)
-  std::string software_hive;  ///< optional
+  /// Files and folders as given: SYSTEM/SOFTWARE hives and EVTX logs, recognised by content.
+  std::vector<std::string> evidence;
+  std::string software_hive;  ///< --software: optional, overrides a SOFTWARE hive found by content
   const rules::Catalog* catalog = nullptr;
   const facts::Baseline* site_baseline = nullptr;  ///< --baseline, optional
   std::string tool_version;
@@ -25,8 +27,8 @@ struct ScanOutcome {
   bool usable = false;  ///< false when nothing could be analysed (exit code 3)
 };
 
-/// Runs the whole registry audit. Never throws on bad evidence: problems become diagnostics,
-/// input statuses and coverage gaps in the report.
+/// Runs the whole scan: registry audit of the SYSTEM hive and smss lineage from the event logs.
+/// Never throws on bad evidence: problems become diagnostics, input statuses and coverage gaps.
 ScanOutcome run_scan(const ScanRequest& request);
 
 }  // namespace smssaudit::app

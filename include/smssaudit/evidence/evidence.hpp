@@ -12,8 +12,11 @@ namespace smssaudit::evidence {
 inline constexpr const char* kKindSystemHive = "system_hive";
 inline constexpr const char* kKindSoftwareHive = "software_hive";
 inline constexpr const char* kKindHiveLog = "hive_log";
+inline constexpr const char* kKindEventLog = "event_log";
+inline constexpr const char* kKindUnknown = "unknown";
 
-/// How the artifact was used: "ok", "partial" (read with errors), "unreadable", "missing".
+/// How the artifact was used: "ok", "partial" (read with errors), "unreadable", "missing",
+/// "unrecognised" (neither a hive nor an event log), "not_used" (e.g. a second SYSTEM hive).
 struct Evidence {
   std::string path;
   std::string kind;

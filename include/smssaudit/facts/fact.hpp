@@ -27,6 +27,12 @@ struct EvidenceRef {
   std::string value_type;          ///< "REG_MULTI_SZ" ...
   std::string data;                ///< the value data as displayed
   std::uint64_t last_written = 0;  ///< key last-written FILETIME, 0 when unknown
+  // Event-log evidence (issue 3): the record a lineage fact was built from.
+  std::string channel;           ///< System/Channel, "" for registry evidence
+  std::uint16_t event_id = 0;    ///< 0 for registry evidence
+  std::uint64_t record_id = 0;   ///< System/EventRecordID
+  std::uint64_t event_time = 0;  ///< the event's time (FILETIME UTC)
+  bool recovered = false;        ///< record carved from EVTX slack
 
   friend bool operator==(const EvidenceRef&, const EvidenceRef&) = default;
 };

@@ -4,6 +4,7 @@
 #include "smssaudit/core/diagnostics.hpp"
 #include "smssaudit/evidence/evidence.hpp"
 #include "smssaudit/facts/coverage.hpp"
+#include "smssaudit/facts/lineage.hpp"
 #include "smssaudit/facts/registry.hpp"
 #include "smssaudit/rules/engine.hpp"
 
@@ -30,6 +31,7 @@ struct HostReport {
   std::string name;  ///< ComputerName, else the SYSTEM file's path
   OsInfo os;
   std::optional<facts::SystemHive> system;  ///< absent when the SYSTEM hive was unusable
+  facts::Lineage lineage;                   ///< lineage.analyzed is false without event logs
   std::vector<facts::CoverageGap> coverage;
   std::vector<rules::Finding> findings;
   rules::Verdict verdict;

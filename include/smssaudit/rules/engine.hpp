@@ -61,4 +61,7 @@ struct ChangedValue {
 void raise_priority_for_changed_values(std::vector<Finding>& findings,
                                        const std::vector<ChangedValue>& changed);
 
+/// Re-sorts findings merged from several evaluate() calls into evaluate()'s order (stable).
+void sort_findings(std::vector<Finding>& findings);
+
 }  // namespace smssaudit::rules

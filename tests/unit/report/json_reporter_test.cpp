@@ -306,9 +306,15 @@ TEST_CASE("JSON findings carry typed fields and evidence with ISO or null timest
   CHECK_FALSE(fields.contains("missing"));
 
   const Json& evidence = high.at("evidence").at(0);
-  CHECK(keys_of(evidence) ==
-        std::vector<std::string>{
-            "artifact", "sha256", "key_path", "value_name", "value_type", "data", "last_written"});
+  CHECK(keys_of(evidence) == std::vector<std::string>{"type",
+                                                      "artifact",
+                                                      "sha256",
+                                                      "key_path",
+                                                      "value_name",
+                                                      "value_type",
+                                                      "data",
+                                                      "last_written"});
+  CHECK(evidence.at("type") == "registry");
   CHECK(evidence.at("key_path") == "ControlSet001\\Control\\Session Manager");
   CHECK(evidence.at("value_name") == "BootExecute");
   CHECK(evidence.at("data") == "autocheck autochk * | evil.exe");
@@ -331,7 +337,8 @@ TEST_CASE("JSON states lineage as not analysed and lists coverage gaps and the v
           "[report]") {
   const Json host = parse(t::sample_report()).at("hosts").at(0);
   CHECK(host.at("lineage").at("status") == "not_analyzed");
-  CHECK(host.at("lineage").at("reason") == "event-log lineage is not part of this run");
+  CHECK(host.at("lineage").at("reason") == "no event log was given: smss lineage not analysed");
+  CHECK(host.at("coverage").at("event_logs").is_null());
   CHECK(host.at("lineage").at("boots") == Json::array());
   CHECK(host.at("coverage").at("gaps").at(0).at("code") == "hive.dirty_no_logs");
   CHECK(host.at("verdict").at("level") == "suspicious");

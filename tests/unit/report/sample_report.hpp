@@ -204,7 +204,12 @@ inline Report sample_report() {
                            "BootExecute",
                            "REG_MULTI_SZ",
                            "autocheck autochk * | evil.exe",
-                           kSampleTime});
+                           kSampleTime,
+                           "",
+                           0,
+                           0,
+                           0,
+                           false});
   rules::Finding medium = sample_finding("SMSS-010", rules::Level::kMedium, 15);
   medium.title = "Pending rename replaces a System32 file";
   medium.confidence = "medium";
@@ -216,7 +221,12 @@ inline Report sample_report() {
                              "PendingFileRenameOperations",
                              "REG_MULTI_SZ",
                              "",
-                             0});
+                             0,
+                             "",
+                             0,
+                             0,
+                             0,
+                             false});
   rules::Finding info = sample_finding("SMSS-900", rules::Level::kInfo, 0);
   info.title = "Control set inventory";
   info.message = "2 control sets captured";
