@@ -7,10 +7,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 
 namespace smssaudit::report::detail {
 namespace {
+
+constexpr std::size_t kMaxClockChanges = 5;
 
 std::string safe(std::string_view s) {
   return text::printable(s);
@@ -193,11 +196,19 @@ std::vector<std::string> lineage_text(const facts::Lineage& lineage) {
                               when(cl.ref.written),
                               cl.user.empty() ? "?" : safe(cl.user)));
   }
-  for (const auto& ch : c.clock_changes) {
+  // Time sync changes the clock many times a day; the first few show the pattern, the JSON
+  // report lists them all (and LIN-041 judges each).
+  const std::size_t shown = std::min<std::size_t>(c.clock_changes.size(), kMaxClockChanges);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& ch = c.clock_changes[i];
     out.push_back(fmt::format("  clock changed: {} -> {} by {}",
                               when(ch.previous_time),
                               when(ch.new_time),
                               ch.process.empty() ? "?" : safe(ch.process)));
+  }
+  if (c.clock_changes.size() > shown) {
+    out.push_back(fmt::format("  ... {} more clock changes (listed in the JSON report)",
+                              c.clock_changes.size() - shown));
   }
   for (const auto& note : c.notes) {
     out.push_back("  note: " + safe(note));

@@ -153,6 +153,10 @@ class TextWriter {
   // Order follows the questions an examiner asks: what was read, is it trustworthy, what is the
   // verdict, why, and only then the raw surface it was judged on.
   void write(const Report& report) {
+    report_has_system_input_ =
+        std::any_of(report.inputs.begin(), report.inputs.end(), [](const InputEntry& in) {
+          return in.evidence.kind == evidence::kKindSystemHive;
+        });
     write_header(report);
     write_inputs(report);
     write_run_diagnostics(report.diagnostics);
@@ -294,7 +298,7 @@ class TextWriter {
     // findings below can be trusted.
     line(fmt::format("{} {}", paint("Host", Color::kBold), paint(safe(host.name), Color::kBold)));
     write_os(host.os);
-    write_hive(host.system);
+    write_hive(host.system, report_has_system_input_);
     if (host.system) {
       write_select(host.system->select);
       write_control_set_list(*host.system);
@@ -356,9 +360,11 @@ class TextWriter {
     labelled("OS", s);
   }
 
-  void write_hive(const std::optional<facts::SystemHive>& system) {
+  void write_hive(const std::optional<facts::SystemHive>& system, bool system_given) {
     if (!system) {
-      labelled("Hive", paint("unusable", Color::kRed) + " (no SYSTEM hive facts)");
+      labelled("Hive",
+               system_given ? paint("unusable", Color::kRed) + " (see the SYSTEM hive input)"
+                            : std::string("none given (registry not audited)"));
       return;
     }
     // The sequence pair is printed even when clean: it is the fact behind "clean" and examiners
@@ -690,6 +696,7 @@ class TextWriter {
     return v.name.empty() ? std::string("(default)") : safe(v.name);
   }
 
+  bool report_has_system_input_ = false;  // "Hive: none given" vs "unusable"
   std::ostream& out_;
   const TextOptions& options_;
 };

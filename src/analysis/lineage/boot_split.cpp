@@ -93,13 +93,28 @@ struct Cluster {
   const Event* first_event = nullptr;
   std::set<std::string> types;
   std::vector<const Event*> markers;
+  bool shut_down = false;  ///< a shutdown marker (13, 6006, 1100) followed the boot's markers
 };
+
+bool is_master_marker(const Marker& m) {
+  return m.type.rfind("master:", 0) == 0;
+}
+
+bool has_master(const Cluster& c) {
+  return c.types.contains("master:security") || c.types.contains("master:sysmon");
+}
 
 bool opens_new_boot(const std::vector<Cluster>& clusters, const Marker& m, std::uint64_t t) {
   if (clusters.empty() || m.type == "system:12") {
     return true;
   }
   const Cluster& c = clusters.back();
+  // A master smss created after a kernel start (System 12) that has no master yet and no
+  // shutdown since belongs to that boot however late it came: every real boot writes its own 12,
+  // so a late master is judged as late (LIN-031), not promoted to a boot of its own.
+  if (is_master_marker(m) && c.types.contains("system:12") && !has_master(c) && !c.shut_down) {
+    return false;
+  }
   const std::uint64_t window =
       m.type.find("sysmon") != std::string::npos ? kSysmonMarkerWindow : kMarkerWindow;
   return c.types.contains(m.type) || t - c.first > window;
@@ -109,6 +124,9 @@ std::vector<Cluster> cluster_markers(const std::vector<const Event*>& sorted) {
   std::vector<Cluster> clusters;
   std::set<std::string> seen_guids;
   for (const Event* e : sorted) {
+    if (e->kind == EventKind::kShutdown && !clusters.empty()) {
+      clusters.back().shut_down = true;
+    }
     const std::optional<Marker> m = marker_of(*e, seen_guids);
     if (e->channel == LogChannel::kSysmon && e->kind == EventKind::kProcessStart) {
       seen_guids.insert(e->process_guid);
@@ -119,7 +137,7 @@ std::vector<Cluster> cluster_markers(const std::vector<const Event*>& sorted) {
     }
     const std::uint64_t t = placement_time(*e);
     if (opens_new_boot(clusters, *m, t)) {
-      clusters.push_back(Cluster{t, marker_time(*e), m->basis, e, {}, {}});
+      clusters.push_back(Cluster{t, marker_time(*e), m->basis, e, {}, {}, false});
     }
     Cluster& c = clusters.back();
     if (marker_time(*e) < c.start) {

@@ -1,4 +1,7 @@
 // Strict YAML -> EvtxSpec: unknown keys and field names are errors, so a typo never vanishes.
+// A spec is first read into raw files of event nodes (following its `base:` chain and applying
+// remove/change/add), then every event is resolved: presets applied, defaults filled, values
+// encoded.
 #include "evtx_spec_loader.hpp"
 
 #include "evtx_presets.hpp"
@@ -12,6 +15,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -23,8 +27,8 @@ namespace {
 constexpr std::string_view kDefaultComputer = "WIN10-FIX";
 constexpr double kTicksPerSecond = 1e7;
 
-constexpr std::array<std::string_view, 4> kTopKeys = {
-    "description", "base_time", "computer", "files"};
+constexpr std::array<std::string_view, 9> kTopKeys = {
+    "description", "base_time", "computer", "files", "base", "remove", "change", "add", "expect"};
 constexpr std::array<std::string_view, 9> kFileKeys = {"name",
                                                        "channel",
                                                        "computer",
@@ -39,11 +43,27 @@ constexpr std::array<std::string_view, 5> kCorruptKeys = {"truncate_to",
                                                           "bad_records_crc",
                                                           "bad_chunk_header_crc",
                                                           "bad_file_header_crc"};
-constexpr std::array<std::string_view, 24> kEventKeys = {
+constexpr std::array<std::string_view, 25> kEventKeys = {
     "t",          "time",       "utc_t",    "utc_time", "preset",   "data",          "record_id",
     "process_id", "thread_id",  "user_sid", "computer", "provider", "provider_guid", "channel",
     "event_id",   "qualifiers", "version",  "level",    "task",     "opcode",        "keywords",
-    "user_data",  "fields",     "layout"};
+    "user_data",  "fields",     "layout",   "label"};
+// A derived spec's edits (README "Derived specs").
+constexpr std::array<std::string_view, 2> kRemoveKeys = {"file", "label"};
+constexpr std::array<std::string_view, 26> kChangeKeys = {
+    "file",          "label",     "t",          "time",       "utc_t",    "utc_time", "preset",
+    "data",          "record_id", "process_id", "thread_id",  "user_sid", "computer", "provider",
+    "provider_guid", "channel",   "event_id",   "qualifiers", "version",  "level",    "task",
+    "opcode",        "keywords",  "user_data",  "fields",     "layout"};
+constexpr std::array<std::string_view, 9> kAddKeys = {"file",
+                                                      "events",
+                                                      "channel",
+                                                      "computer",
+                                                      "first_record_id",
+                                                      "records_per_chunk",
+                                                      "header_dirty",
+                                                      "minor_version",
+                                                      "corrupt"};
 constexpr std::array<std::string_view, 3> kFieldKeys = {"name", "type", "value"};
 constexpr std::array<std::string_view, 3> kUserDataKeys = {"element", "xmlns", "attributes"};
 
@@ -53,10 +73,18 @@ struct Context {
   std::optional<std::uint64_t> base_time;
   std::string computer;
   std::string channel;  ///< explicit file channel, empty when defaulted
+  /// Where a node built by a derived spec's `change` (which has no position of its own) is
+  /// reported: the change entry.
+  std::optional<YAML::Mark> fallback;
 };
 
-[[noreturn]] void fail(const Context& ctx, const YAML::Node& node, const std::string& detail) {
+YAML::Mark mark_of(const Context& ctx, const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
+  return mark.is_null() && ctx.fallback ? *ctx.fallback : mark;
+}
+
+[[noreturn]] void fail(const Context& ctx, const YAML::Node& node, const std::string& detail) {
+  const YAML::Mark mark = mark_of(ctx, node);
   if (mark.is_null())
     throw EvtxSpecError(ctx.file, 0, 0, detail);
   throw EvtxSpecError(ctx.file, mark.line + 1, mark.column + 1, detail);
@@ -395,7 +423,7 @@ void generic_body(const Context& ctx, const YAML::Node& node, EventSpec& ev) {
 EventSpec event_of(const Context& ctx, const YAML::Node& node) {
   check_keys(ctx, node, kEventKeys, "an event");
   EventSpec ev;
-  ev.line = node.Mark().is_null() ? 0 : node.Mark().line + 1;
+  ev.line = mark_of(ctx, node).is_null() ? 0 : mark_of(ctx, node).line + 1;
   if (!node["t"] && !node["time"])
     fail(ctx, node, "an event needs t (seconds from base_time) or time");
   ev.time = time_of(ctx, node, "t", "time");
@@ -428,72 +456,387 @@ EventSpec event_of(const Context& ctx, const YAML::Node& node) {
   return ev;
 }
 
-LogFileSpec file_of(const Context& top, const YAML::Node& node) {
-  check_keys(top, node, kFileKeys, "a file");
-  Context ctx = top;
-  LogFileSpec file;
-  file.line = node.Mark().is_null() ? 0 : node.Mark().line + 1;
-  if (!node["name"])
-    fail(ctx, node, "a file needs a name");
-  file.name = scalar(ctx, node["name"], "name");
-  if (file.name.empty() || file.name.find('/') != std::string::npos || file.name == "." ||
-      file.name == "..")
-    fail(ctx, node["name"], "name must be a plain file name");
+// ---- Raw specs: files of unresolved event nodes, so a derived spec can edit them -------------
+
+// One event as written, with the spec file it comes from (for messages). The node is held by
+// pointer: assigning a YAML::Node rebinds the node it refers to inside its document, so a plain
+// member would corrupt the base document when events are erased or replaced.
+struct RawEvent {
+  std::shared_ptr<const YAML::Node> node;
+  std::string source;
+  std::string label;
+  std::optional<YAML::Mark> fallback;  ///< set for nodes merged by `change`
+};
+
+struct RawFile {
+  LogFileSpec settings;  ///< everything but the events
+  std::string channel;   ///< explicit file channel ("" = from the first event)
+  std::string computer;  ///< explicit file computer ("" = top level)
+  std::vector<RawEvent> events;
+};
+
+struct RawSpec {
+  std::string description;
+  std::optional<std::uint64_t> base_time;
+  std::string computer;
+  bool derived = false;  ///< built from a base: events are written in time order
+  std::vector<RawFile> files;
+};
+
+std::string plain_file_name(const Context& ctx, const YAML::Node& node) {
+  std::string name = scalar(ctx, node, "name");
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    fail(ctx, node, "name must be a plain file name");
+  return name;
+}
+
+// The file-level keys other than name and events (shared by `files` and a derived `add`).
+void apply_file_settings(const Context& ctx, const YAML::Node& node, RawFile& file) {
   if (node["channel"])
-    ctx.channel = scalar(ctx, node["channel"], "channel");
+    file.channel = scalar(ctx, node["channel"], "channel");
   if (node["computer"])
-    ctx.computer = scalar(ctx, node["computer"], "computer");
+    file.computer = scalar(ctx, node["computer"], "computer");
+  LogFileSpec& s = file.settings;
   if (node["first_record_id"])
-    file.first_record_id = uint_of(ctx, node["first_record_id"], "first_record_id");
+    s.first_record_id = uint_of(ctx, node["first_record_id"], "first_record_id");
   if (node["records_per_chunk"])
-    file.records_per_chunk =
+    s.records_per_chunk =
         static_cast<std::size_t>(uint_of(ctx, node["records_per_chunk"], "records_per_chunk"));
   if (node["header_dirty"])
-    file.header_dirty = bool_of(ctx, node["header_dirty"], "header_dirty");
+    s.header_dirty = bool_of(ctx, node["header_dirty"], "header_dirty");
   if (node["minor_version"])
-    file.minor_version =
+    s.minor_version =
         static_cast<std::uint16_t>(uint_of(ctx, node["minor_version"], "minor_version", 0xFFFF));
   if (node["corrupt"])
-    file.corrupt = corruption_of(ctx, node["corrupt"]);
-  const YAML::Node events = node["events"];
-  if (events && !events.IsSequence())
+    s.corrupt = corruption_of(ctx, node["corrupt"]);
+}
+
+// Appends the events of a list, checking their keys and that labels are unique in the file.
+void add_events(const Context& ctx, const YAML::Node& events, RawFile& file) {
+  if (!events)
+    return;
+  if (!events.IsSequence())
     fail(ctx, events, "events must be a list");
-  if (events) {
-    for (const auto& ev : events)
-      file.events.push_back(event_of(ctx, ev));
-  }
-  // The file channel defaults from the first event; events that name none follow it.
-  if (ctx.channel.empty() && !file.events.empty()) {
-    const std::string first = file.events.front().channel;
-    for (std::size_t k = 0; k < file.events.size(); ++k) {
-      if (!events[k]["channel"])
-        file.events[k].channel = first;
+  for (const auto& node : events) {
+    check_keys(ctx, node, kEventKeys, "an event");
+    RawEvent ev{std::make_shared<const YAML::Node>(node), ctx.file, {}, std::nullopt};
+    if (node["label"]) {
+      ev.label = scalar(ctx, node["label"], "label");
+      if (ev.label.empty())
+        fail(ctx, node["label"], "label must not be empty");
+      const bool taken = std::any_of(file.events.begin(),
+                                     file.events.end(),
+                                     [&](const RawEvent& e) { return e.label == ev.label; });
+      if (taken)
+        fail(ctx,
+             node["label"],
+             fmt::format("label '{}' is used twice in {}", ev.label, file.settings.name));
     }
+    file.events.push_back(std::move(ev));
   }
+}
+
+RawFile raw_file_of(const Context& ctx, const YAML::Node& node) {
+  check_keys(ctx, node, kFileKeys, "a file");
+  RawFile file;
+  file.settings.line = node.Mark().is_null() ? 0 : node.Mark().line + 1;
+  if (!node["name"])
+    fail(ctx, node, "a file needs a name");
+  file.settings.name = plain_file_name(ctx, node["name"]);
+  apply_file_settings(ctx, node, file);
+  add_events(ctx, node["events"], file);
   return file;
 }
 
-EvtxSpec spec_of(const Context& top, const YAML::Node& root) {
-  check_keys(top, root, kTopKeys, "the spec");
-  Context ctx = top;
-  EvtxSpec spec;
-  if (root["description"])
-    spec.description = scalar(ctx, root["description"], "description");
-  if (root["base_time"])
-    ctx.base_time = iso_time(ctx, root["base_time"], "base_time");
-  if (root["computer"])
-    ctx.computer = scalar(ctx, root["computer"], "computer");
-  const YAML::Node files = root["files"];
-  if (!files || !files.IsSequence() || files.size() == 0)
-    fail(ctx, root, "files must be a non-empty list");
-  std::set<std::string> names;
-  for (const auto& f : files) {
-    LogFileSpec file = file_of(ctx, f);
-    if (!names.insert(file.name).second)
-      fail(ctx, f["name"], fmt::format("file name '{}' is used twice", file.name));
-    spec.files.push_back(std::move(file));
+RawFile& file_named(const Context& ctx, const YAML::Node& item, RawSpec& raw) {
+  if (!item["file"])
+    fail(ctx, item, "an edit needs file");
+  const std::string name = scalar(ctx, item["file"], "file");
+  for (RawFile& f : raw.files) {
+    if (f.settings.name == name)
+      return f;
   }
+  fail(ctx, item["file"], fmt::format("the base has no file '{}'", name));
+}
+
+std::vector<RawEvent>::iterator labelled(const Context& ctx, const YAML::Node& item, RawFile& f) {
+  if (!item["label"])
+    fail(ctx, item, "an edit needs label");
+  const std::string label = scalar(ctx, item["label"], "label");
+  const auto it = std::find_if(
+      f.events.begin(), f.events.end(), [&](const RawEvent& e) { return e.label == label; });
+  if (it == f.events.end())
+    fail(ctx,
+         item["label"],
+         fmt::format("no event labelled '{}' in {} of the base", label, f.settings.name));
+  return it;
+}
+
+std::vector<YAML::Node> edit_list(const Context& ctx, const YAML::Node& root, const char* key) {
+  std::vector<YAML::Node> out;
+  const YAML::Node list = root[key];
+  if (!list)
+    return out;
+  if (!list.IsSequence())
+    fail(ctx, list, fmt::format("{} must be a list", key));
+  for (const auto& item : list)
+    out.push_back(item);
+  return out;
+}
+
+// `data` of a changed event: the base's fields (minus those the new preset lacks, when the
+// change switches presets) with the change's fields on top.
+YAML::Node merged_data(const Context& ctx,
+                       const YAML::Node& base,
+                       const YAML::Node& change,
+                       const Preset* preset) {
+  const auto has_field = [preset](const std::string& name) {
+    return preset == nullptr || std::any_of(preset->fields.begin(),
+                                            preset->fields.end(),
+                                            [&](const FieldDef& f) { return f.name == name; });
+  };
+  if (change["data"] && !change["data"].IsMap())
+    fail(ctx, change["data"], "data must be a mapping of field name to value");
+  YAML::Node out(YAML::NodeType::Map);
+  if (base["data"] && base["data"].IsMap()) {
+    for (const auto& kv : base["data"]) {
+      const auto name = kv.first.as<std::string>();
+      if (has_field(name) && !(change["data"] && change["data"][name]))
+        out[name] = kv.second;
+    }
+  }
+  if (change["data"]) {
+    for (const auto& kv : change["data"]) {
+      const auto name = kv.first.as<std::string>();
+      if (!has_field(name))
+        fail(ctx, kv.first, fmt::format("preset {} has no field '{}'", preset->name, name));
+      out[name] = kv.second;
+    }
+  }
+  return out;
+}
+
+// Keys of the base event that a change replaces: the same key, or the other form of a time.
+bool replaced_by(const std::string& key, const YAML::Node& change) {
+  if (key == "data" || key == "label")
+    return false;
+  if (key == "t" || key == "time")
+    return static_cast<bool>(change["t"]) || static_cast<bool>(change["time"]);
+  if (key == "utc_t" || key == "utc_time")
+    return static_cast<bool>(change["utc_t"]) || static_cast<bool>(change["utc_time"]);
+  return static_cast<bool>(change[key]);
+}
+
+void apply_change(const Context& ctx, const YAML::Node& item, RawSpec& raw) {
+  check_keys(ctx, item, kChangeKeys, "a change");
+  RawFile& file = file_named(ctx, item, raw);
+  RawEvent& ev = *labelled(ctx, item, file);
+  const YAML::Node& base = *ev.node;  // const: lookups must not add keys to the base
+  const YAML::Node preset_node = item["preset"] ? item["preset"] : base["preset"];
+  const Preset* preset = nullptr;
+  if (preset_node) {
+    const std::string name = scalar(ctx, preset_node, "preset");
+    preset = find_preset(name);
+    if (preset == nullptr)
+      fail(ctx, preset_node, fmt::format("unknown preset '{}'", name));
+  }
+  YAML::Node merged(YAML::NodeType::Map);
+  for (const auto& kv : base) {
+    const auto key = kv.first.as<std::string>();
+    if (!replaced_by(key, item))
+      merged[key] = kv.second;
+  }
+  for (const auto& kv : item) {
+    const auto key = kv.first.as<std::string>();
+    if (key != "file" && key != "label")
+      merged[key] = kv.second;
+  }
+  if (base["data"] || item["data"])
+    merged["data"] = merged_data(ctx, base, item, preset);
+  ev.node = std::make_shared<const YAML::Node>(merged);
+  ev.source = ctx.file;
+  ev.fallback = item.Mark();
+}
+
+void apply_add(const Context& ctx, const YAML::Node& item, RawSpec& raw) {
+  check_keys(ctx, item, kAddKeys, "an add");
+  if (!item["file"])
+    fail(ctx, item, "an add needs file");
+  const std::string name = plain_file_name(ctx, item["file"]);
+  auto it = std::find_if(raw.files.begin(), raw.files.end(), [&](const RawFile& f) {
+    return f.settings.name == name;
+  });
+  if (it == raw.files.end()) {
+    RawFile file;
+    file.settings.name = name;
+    file.settings.line = item.Mark().is_null() ? 0 : item.Mark().line + 1;
+    raw.files.push_back(std::move(file));
+    it = std::prev(raw.files.end());
+  }
+  apply_file_settings(ctx, item, *it);
+  add_events(ctx, item["events"], *it);
+}
+
+// remove, then change, then add (README "Derived specs").
+void apply_edits(const Context& ctx, const YAML::Node& root, RawSpec& raw) {
+  for (const YAML::Node& item : edit_list(ctx, root, "remove")) {
+    check_keys(ctx, item, kRemoveKeys, "a remove");
+    RawFile& file = file_named(ctx, item, raw);
+    file.events.erase(labelled(ctx, item, file));
+  }
+  for (const YAML::Node& item : edit_list(ctx, root, "change"))
+    apply_change(ctx, item, raw);
+  for (const YAML::Node& item : edit_list(ctx, root, "add"))
+    apply_add(ctx, item, raw);
+}
+
+// ---- Resolution ------------------------------------------------------------------------------
+
+LogFileSpec resolve_file(const RawSpec& raw, const RawFile& rf) {
+  LogFileSpec file = rf.settings;
+  Context ctx;
+  ctx.base_time = raw.base_time;
+  ctx.computer = rf.computer.empty() ? raw.computer : rf.computer;
+  ctx.channel = rf.channel;
+  std::vector<std::pair<EventSpec, const RawEvent*>> events;
+  for (const RawEvent& raw_ev : rf.events) {
+    ctx.file = raw_ev.source;
+    ctx.fallback = raw_ev.fallback;
+    events.emplace_back(event_of(ctx, *raw_ev.node), &raw_ev);
+  }
+  // A derived spec writes each file in time order, as Windows does; ties keep the listed order.
+  if (raw.derived) {
+    std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
+      return a.first.time < b.first.time;
+    });
+  }
+  // The file channel defaults from the first event; events that name none follow it.
+  if (rf.channel.empty() && !events.empty()) {
+    const std::string first = events.front().first.channel;
+    for (auto& [ev, source] : events) {
+      if (!(*source->node)["channel"])
+        ev.channel = first;
+    }
+  }
+  for (auto& [ev, source] : events)
+    file.events.push_back(std::move(ev));
+  return file;
+}
+
+EvtxSpec resolve(const RawSpec& raw) {
+  EvtxSpec spec;
+  spec.description = raw.description;
+  for (const RawFile& rf : raw.files)
+    spec.files.push_back(resolve_file(raw, rf));
   return spec;
+}
+
+// ---- Loading, with base chains -------------------------------------------------------------
+
+YAML::Node parse_yaml(std::string_view text, const std::string& file) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    throw EvtxSpecError(file, e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw EvtxSpecError(path.string(), 0, 0, "cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+RawSpec raw_spec_of(const YAML::Node& root,
+                    const std::filesystem::path& path,
+                    std::vector<std::filesystem::path>& chain);
+
+// The spec named by `base:`, relative to the deriving spec's folder (".yaml" may be left out).
+RawSpec load_base(const Context& ctx,
+                  const YAML::Node& node,
+                  const std::filesystem::path& path,
+                  std::vector<std::filesystem::path>& chain) {
+  std::filesystem::path name(scalar(ctx, node, "base"));
+  if (name.empty())
+    fail(ctx, node, "base must name a spec");
+  if (name.extension() != ".yaml")
+    name += ".yaml";
+  const std::filesystem::path base = path.parent_path() / name;
+  const std::filesystem::path key = std::filesystem::weakly_canonical(base);
+  if (std::find(chain.begin(), chain.end(), key) != chain.end()) {
+    std::vector<std::string> names;
+    names.reserve(chain.size());
+    for (const auto& p : chain)
+      names.push_back(p.filename().string());
+    fail(ctx,
+         node,
+         fmt::format("base cycle: {} -> {}", fmt::join(names, " -> "), key.filename().string()));
+  }
+  std::string text;
+  try {
+    text = read_text(base);
+  } catch (const EvtxSpecError&) {
+    fail(ctx, node, fmt::format("cannot read base spec '{}'", base.string()));
+  }
+  return raw_spec_of(parse_yaml(text, base.string()), base, chain);
+}
+
+RawSpec raw_spec_body(const Context& ctx,
+                      const YAML::Node& root,
+                      const std::filesystem::path& path,
+                      std::vector<std::filesystem::path>& chain) {
+  check_keys(ctx, root, kTopKeys, "the spec");
+  RawSpec raw;
+  raw.computer = ctx.computer;
+  if (root["base"]) {
+    if (root["files"])
+      fail(ctx, root["files"], "a spec with a base edits it through remove/change/add, not files");
+    raw = load_base(ctx, root["base"], path, chain);
+    raw.derived = true;
+  } else {
+    for (const char* key : {"remove", "change", "add"}) {
+      if (root[key])
+        fail(ctx, root[key], fmt::format("{} needs a base", key));
+    }
+    const YAML::Node files = root["files"];
+    if (!files || !files.IsSequence() || files.size() == 0)
+      fail(ctx, root, "files must be a non-empty list");
+    std::set<std::string> names;
+    for (const auto& f : files) {
+      RawFile file = raw_file_of(ctx, f);
+      if (!names.insert(file.settings.name).second)
+        fail(ctx, f["name"], fmt::format("file name '{}' is used twice", file.settings.name));
+      raw.files.push_back(std::move(file));
+    }
+  }
+  if (root["description"])
+    raw.description = scalar(ctx, root["description"], "description");
+  if (root["base_time"])
+    raw.base_time = iso_time(ctx, root["base_time"], "base_time");
+  if (root["computer"])
+    raw.computer = scalar(ctx, root["computer"], "computer");
+  if (raw.derived)
+    apply_edits(ctx, root, raw);
+  return raw;
+}
+
+RawSpec raw_spec_of(const YAML::Node& root,
+                    const std::filesystem::path& path,
+                    std::vector<std::filesystem::path>& chain) {
+  Context ctx;
+  ctx.file = path.string();
+  ctx.computer = kDefaultComputer;
+  chain.push_back(std::filesystem::weakly_canonical(path));
+  try {
+    RawSpec raw = raw_spec_body(ctx, root, path, chain);
+    chain.pop_back();
+    return raw;
+  } catch (const YAML::Exception& e) {
+    throw EvtxSpecError(ctx.file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
 }
 
 }  // namespace
@@ -507,28 +850,18 @@ EvtxSpecError::EvtxSpecError(std::string file, int line, int column, const std::
       detail_(detail) {}
 
 EvtxSpec load_evtx_spec(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw EvtxSpecError(path.string(), 0, 0, "cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_evtx_spec(text.str(), path);
+  return parse_evtx_spec(read_text(path), path);
 }
 
 EvtxSpec parse_evtx_spec(std::string_view yaml_text, const std::filesystem::path& path) {
-  Context ctx;
-  ctx.file = path.string();
-  ctx.computer = kDefaultComputer;
-  YAML::Node root;
+  const YAML::Node root = parse_yaml(yaml_text, path.string());
+  std::vector<std::filesystem::path> chain;
+  const RawSpec raw = raw_spec_of(root, path, chain);
   try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::ParserException& e) {
-    throw EvtxSpecError(ctx.file, e.mark.line + 1, e.mark.column + 1, e.msg);
-  }
-  try {
-    return spec_of(ctx, root);
+    return resolve(raw);
   } catch (const YAML::Exception& e) {
-    throw EvtxSpecError(ctx.file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.column + 1, e.msg);
+    throw EvtxSpecError(
+        path.string(), e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.column + 1, e.msg);
   }
 }
 

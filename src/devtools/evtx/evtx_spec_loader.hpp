@@ -33,10 +33,12 @@ class EvtxSpecError : public std::runtime_error {
 };
 
 /// Loads and resolves `path`. Throws EvtxSpecError for unreadable files, YAML syntax errors,
-/// unknown keys, unknown presets or field names, and values that cannot be encoded.
+/// unknown keys, unknown presets or field names, and values that cannot be encoded. A derived spec
+/// (`base:` with `remove`/`change`/`add`, README "Derived specs") is resolved with its whole base
+/// chain; an unknown file or label, or a cycle, is an error at the offending node.
 EvtxSpec load_evtx_spec(const std::filesystem::path& path);
 
-/// Same, from text; `path` names the text in messages.
+/// Same, from text; `path` names the text in messages and anchors a relative `base:`.
 EvtxSpec parse_evtx_spec(std::string_view yaml_text, const std::filesystem::path& path);
 
 }  // namespace smssaudit::devtools::evtx

@@ -381,3 +381,42 @@ TEST_CASE("The same report renders byte-identical JSON twice", "[report]") {
   const Report report = t::sample_report();
   CHECK(render(report) == render(report));
 }
+
+TEST_CASE("JSON lineage lists boots with masters, sessions, lifetimes and event coverage",
+          "[report]") {
+  Report report = t::sample_report();
+  report.hosts[0].lineage = t::sample_lineage();
+  const Json host = parse(report).at("hosts").at(0);
+  const Json& lineage = host.at("lineage");
+  CHECK(lineage.at("status") == "analyzed");
+  REQUIRE(lineage.at("boots").size() == 1);
+  const Json& boot = lineage.at("boots").at(0);
+  CHECK(keys_of(boot) == std::vector<std::string>{"index",
+                                                  "start",
+                                                  "start_basis",
+                                                  "end",
+                                                  "end_basis",
+                                                  "unexpected_end",
+                                                  "masters",
+                                                  "sessions",
+                                                  "other_smss"});
+  CHECK(boot.at("end").is_null());
+  REQUIRE(boot.at("masters").size() == 1);
+  CHECK(boot.at("masters").at(0).at("pid") == 0x118);
+  CHECK(boot.at("masters").at(0).at("parent_pid") == 4);
+  CHECK(boot.at("masters").at(0).at("lifetime_ms").is_null());
+  REQUIRE(boot.at("sessions").size() == 1);
+  const Json& session = boot.at("sessions").at(0);
+  CHECK(session.at("session_id") == 1);
+  CHECK(session.at("session_basis") == "sysmon:TerminalSessionId");
+  CHECK(session.at("smss").at("pid") == 0x178);
+  CHECK(session.at("smss").at("lifetime_ms") == 400);
+  CHECK_FALSE(session.at("smss").at("end").is_null());
+  REQUIRE(session.at("children").size() == 1);
+  CHECK(session.at("children").at(0).at("pid") == 0x180);
+  CHECK(boot.at("other_smss") == Json::array());
+  const Json& cov = host.at("coverage").at("event_logs");
+  CHECK(cov.at("exits_collected") == true);
+  CHECK(cov.at("process_starts").at("security_4688") == true);
+  CHECK(cov.at("process_starts").at("sysmon_1") == false);
+}

@@ -2,6 +2,7 @@
 // of every encoding the JSON contract distinguishes, three findings, a verdict and a coverage gap.
 #pragma once
 
+#include "smssaudit/facts/lineage.hpp"
 #include "smssaudit/report/report.hpp"
 
 #include <cstdint>
@@ -239,6 +240,50 @@ inline Report sample_report() {
                           "coverage gap: hive.dirty_no_logs"};
   r.hosts.push_back(std::move(host));
   return r;
+}
+
+/// One boot: master smss 0x118 (parent System) -> session child 0x178 (session 1, lived 400 ms,
+/// exit seen) -> csrss 0x180.
+inline facts::Lineage sample_lineage() {
+  facts::Lineage lin;
+  lin.analyzed = true;
+  facts::Boot boot;
+  boot.index = 1;
+  boot.start = 132590000000000000ULL;
+  boot.start_basis = "system:12";
+  facts::ProcessInstance master;
+  master.pid = 0x118;
+  master.parent_pid = 4;
+  master.start = boot.start + 20000000;
+  master.image = "C:\\Windows\\System32\\smss.exe";
+  facts::ProcessInstance child = master;
+  child.pid = 0x178;
+  child.parent_pid = 0x118;
+  child.parent = 0;
+  child.start = master.start + 10000000;
+  child.end = child.start + 4000000;
+  facts::ProcessInstance csrss = child;
+  csrss.pid = 0x180;
+  csrss.parent = 1;
+  csrss.image = "C:\\Windows\\System32\\csrss.exe";
+  csrss.end.reset();
+  boot.processes = {master, child, csrss};
+  facts::SmssInstance m;
+  m.process = 0;
+  m.role = facts::SmssRole::kMaster;
+  m.children = {1};
+  facts::SmssInstance c;
+  c.process = 1;
+  c.role = facts::SmssRole::kSessionChild;
+  c.children = {2};
+  c.lifetime_ms = 400;
+  c.session.session_id = 1;
+  c.session.basis = "sysmon:TerminalSessionId";
+  boot.smss = {m, c};
+  lin.boots = {boot};
+  lin.coverage.security_process_starts = true;
+  lin.coverage.exits_collected = true;
+  return lin;
 }
 
 }  // namespace smssaudit::report::testing

@@ -81,8 +81,26 @@ TEST_CASE("A clean hive and a missing SYSTEM hive read plainly in the text repor
   CHECK(has_line(render(report), "  Hive         clean (sequence 205/205)"));
   report.hosts[0].system.reset();
   const std::string text = render(report);
-  CHECK(has_line(text, "  Hive         unusable (no SYSTEM hive facts)"));
+  // The sample's inputs list a SYSTEM hive: it was given but could not be used.
+  CHECK(has_line(text, "  Hive         unusable (see the SYSTEM hive input)"));
   CHECK(text.find("Session Manager (") == std::string::npos);
+  // No SYSTEM hive among the inputs at all (an event-log-only scan).
+  report.inputs.clear();
+  CHECK(has_line(render(report), "  Hive         none given (registry not audited)"));
+}
+
+TEST_CASE("The text report draws the smss tree of each boot", "[report]") {
+  Report report = t::sample_report();
+  CHECK(render(report).find("not analysed: no event log was given") != std::string::npos);
+  report.hosts[0].lineage = t::sample_lineage();
+  const std::string text = render(report);
+  CHECK(text.find("  1 boot(s)") != std::string::npos);
+  CHECK(text.find("    master smss pid 280 (0x118)") != std::string::npos);
+  // The session child is drawn under its master, with its session and lifetime, and its csrss
+  // under it.
+  CHECK(text.find("        session smss pid 376 (0x178)") != std::string::npos);
+  CHECK(text.find("session 1  lived 0.400 s") != std::string::npos);
+  CHECK(text.find("            csrss.exe pid 384 (0x180)  +0.000 s") != std::string::npos);
 }
 
 TEST_CASE("Text findings show severity, rule, message and evidence", "[report]") {
