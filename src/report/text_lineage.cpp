@@ -14,6 +14,8 @@ namespace smssaudit::report::detail {
 namespace {
 
 constexpr std::size_t kMaxClockChanges = 5;
+// Children's command lines (csrss's runs to 250 characters) are cut; the JSON keeps them whole.
+constexpr std::size_t kMaxCommandChars = 100;
 
 std::string safe(std::string_view s) {
   return text::printable(s);
@@ -159,7 +161,7 @@ class TreeWriter {
                                safe(base_name(c.image)),
                                pid_text(c.pid),
                                duration_text(offset_ms),
-                               safe(c.command_line)));
+                               truncate_display(safe(c.command_line), kMaxCommandChars)));
   }
 
   const facts::Boot& boot_;
