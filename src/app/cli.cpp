@@ -35,6 +35,7 @@ struct ScanArgs {
   std::string software;
   std::string format;
   std::string output;
+  std::string timeline;  ///< --timeline FILE: Timesketch JSONL of every dated fact
   bool force = false;
   std::string rules_dir;
   std::string baseline;
@@ -42,6 +43,7 @@ struct ScanArgs {
   std::string color = "auto";
   bool quiet = false;
   bool verbose = false;
+  std::string evtx_engine = "native";
 };
 
 /// Built-in catalogue plus an optional --rules overlay; any loader error stops the run (exit 2),
@@ -79,27 +81,38 @@ bool same_file(const std::string& a, const std::string& b) {
 
 /// Output problems are found before any analysis starts: an existing file without --force, a
 /// folder that does not exist, or a path that is one of the evidence files.
-void check_output(const ScanArgs& a) {
-  if (a.output.empty()) {
+void check_output_path(const ScanArgs& a, const std::string& output, const char* what) {
+  if (output.empty()) {
     return;
   }
   boost::system::error_code ec;
   const bool over_evidence =
-      same_file(a.output, a.software) ||
-      std::any_of(a.evidence.begin(), a.evidence.end(), [&a](const std::string& e) {
-        return same_file(a.output, e);
+      same_file(output, a.software) ||
+      std::any_of(a.evidence.begin(), a.evidence.end(), [&output](const std::string& e) {
+        return same_file(output, e);
       });
   if (over_evidence) {
-    throw FatalError(kExitUsage, "refusing to write the report over evidence: " + a.output);
+    throw FatalError(kExitUsage,
+                     std::string("refusing to write the ") + what + " over evidence: " + output);
   }
-  if (fs::exists(a.output, ec) && !a.force) {
-    throw FatalError(kExitUsage, a.output + " exists; use --force to overwrite");
+  if (fs::exists(output, ec) && !a.force) {
+    throw FatalError(kExitUsage, output + " exists; use --force to overwrite");
   }
-  fs::path parent = fs::absolute(a.output).parent_path();
+  fs::path parent = fs::absolute(output).parent_path();
   if (!fs::is_directory(parent, ec) || ::access(parent.c_str(), W_OK) != 0) {
     throw FatalError(kExitUsage,
-                     "cannot write " + a.output + ": folder " + parent.string() +
+                     "cannot write " + output + ": folder " + parent.string() +
                          " does not exist or is not writable");
+  }
+}
+
+/// The report (-o) and the timeline (--timeline) follow the same rules, and are never one file.
+void check_output(const ScanArgs& a) {
+  check_output_path(a, a.output, "report");
+  check_output_path(a, a.timeline, "timeline");
+  if (!a.timeline.empty() && !a.output.empty() &&
+      fs::absolute(a.timeline).lexically_normal() == fs::absolute(a.output).lexically_normal()) {
+    throw FatalError(kExitUsage, "--timeline and -o name the same file: " + a.output);
   }
 }
 
@@ -143,10 +156,22 @@ std::string render(const report::Report& rep, const ScanArgs& a) {
   std::ostringstream rendered;
   if (format == "json") {
     report::write_json(rep, rendered);
+  } else if (format == "jsonl") {
+    report::write_jsonl(rep, rendered);
+  } else if (format == "csv") {
+    report::write_csv(rep, rendered);
   } else {
     report::write_text(rep, rendered, report::TextOptions{color, a.verbose});
   }
   return rendered.str();
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << content;
+  if (!file) {
+    throw FatalError(kExitUsage, "cannot write " + path);
+  }
 }
 
 void emit(const std::string& rendered, const ScanArgs& a, std::ostream& out) {
@@ -154,11 +179,17 @@ void emit(const std::string& rendered, const ScanArgs& a, std::ostream& out) {
     out << rendered;
     return;
   }
-  std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
-  file << rendered;
-  if (!file) {
-    throw FatalError(kExitUsage, "cannot write " + a.output);
+  write_file(a.output, rendered);
+}
+
+/// --timeline FILE is written in addition to the report, whatever --format says.
+void emit_timeline(const report::Report& rep, const ScanArgs& a) {
+  if (a.timeline.empty()) {
+    return;
   }
+  std::ostringstream timeline;
+  report::write_timeline(rep, timeline);
+  write_file(a.timeline, timeline.str());
 }
 
 bool any_finding_at_or_above(const report::Report& rep, rules::Level level) {
@@ -185,6 +216,7 @@ int run_scan_command(const ScanArgs& a, std::ostream& out, std::ostream& err) {
 
   ScanRequest req;
   req.evidence = a.evidence;
+  req.evtx_engine = a.evtx_engine;
   req.software_hive = a.software;
   req.catalog = &catalog;
   req.site_baseline = site ? &*site : nullptr;
@@ -192,6 +224,7 @@ int run_scan_command(const ScanArgs& a, std::ostream& out, std::ostream& err) {
   ScanOutcome outcome = run_scan(req);
   print_diagnostics(outcome.report, a, err);
   emit(render(outcome.report, a), a, out);
+  emit_timeline(outcome.report, a);
 
   if (!outcome.usable) {
     err << "smssaudit: no usable evidence: " << text::join(a.evidence, ", ")
@@ -310,11 +343,18 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   scan_cmd->add_option(
       "--software", scan.software, "SOFTWARE hive of the same installation (OS build, SystemRoot)");
   scan_cmd
-      ->add_option(
-          "-f,--format", scan.format, "text | json (default: text on a terminal, json otherwise)")
-      ->check(CLI::IsMember({"text", "json"}));
+      ->add_option("-f,--format",
+                   scan.format,
+                   "text | json | jsonl (one finding per line, Timesketch fields) | csv "
+                   "(findings, RFC 4180) (default: text on a terminal, json otherwise)")
+      ->check(CLI::IsMember({"text", "json", "jsonl", "csv"}));
   scan_cmd->add_option("-o,--output", scan.output, "write the report to FILE instead of stdout");
-  scan_cmd->add_flag("--force", scan.force, "overwrite an existing --output file");
+  scan_cmd->add_option("--timeline",
+                       scan.timeline,
+                       "also write every dated fact (boots, smss-family processes, sessions, key "
+                       "last-written times, log clears, clock changes, findings) to FILE as "
+                       "Timesketch JSONL, sorted by time");
+  scan_cmd->add_flag("--force", scan.force, "overwrite an existing --output or --timeline file");
   scan_cmd->add_option("--rules",
                        scan.rules_dir,
                        "folder of YAML rules/baselines that add to or override the built-in ones");
@@ -330,6 +370,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   scan_cmd->add_option("--color", scan.color, "auto | always | never (NO_COLOR is respected)")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->default_val("auto");
+  scan_cmd
+      ->add_option("--evtx-engine",
+                   scan.evtx_engine,
+                   "native (chunk-parallel, reads template values without rendering XML) | "
+                   "libevtx (the reference; renders XML for relevant records only)")
+      ->check(CLI::IsMember({"native", "libevtx"}))
+      ->default_val("native");
   scan_cmd->add_flag("-q,--quiet", scan.quiet, "print only errors on stderr");
   scan_cmd->add_flag("-v,--verbose",
                      scan.verbose,

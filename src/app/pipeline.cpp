@@ -247,14 +247,16 @@ RegistryPart read_registry(report::Report& rep,
 
 /// Reads every event log; a file that cannot be read at all is listed as unreadable, one read
 /// with damage as partial (its diagnostics say what was lost).
-std::vector<facts::EventLogFile> read_event_logs(report::Report& rep, DiagnosticSink& sink) {
+std::vector<facts::EventLogFile> read_event_logs(report::Report& rep,
+                                                 const readers::EvtxReadOptions& options,
+                                                 DiagnosticSink& sink) {
   std::vector<facts::EventLogFile> logs;
   for (auto& in : rep.inputs) {
     if (in.evidence.kind != evidence::kKindEventLog || in.evidence.status != "ok") {
       continue;
     }
     const std::size_t before = sink.items().size();
-    auto log = readers::read_event_log(in.evidence.path, sink);
+    auto log = readers::read_event_log(in.evidence.path, sink, nullptr, options);
     if (!log) {
       in.evidence.status = "unreadable";
       sink.add(DiagLevel::kError,
@@ -305,7 +307,10 @@ ScanOutcome run_scan(const ScanRequest& request) {
   //    context (OS build, SystemRoot): a bad one costs precision, not the run.
   std::optional<facts::SystemHive> on_disk;
   RegistryPart registry = read_registry(rep, request, sink, on_disk);
-  const std::vector<facts::EventLogFile> logs = read_event_logs(rep, sink);
+  readers::EvtxReadOptions evtx_options;
+  evtx_options.engine = request.evtx_engine == "libevtx" ? readers::EvtxEngine::kLibevtx
+                                                         : readers::EvtxEngine::kNative;
+  const std::vector<facts::EventLogFile> logs = read_event_logs(rep, evtx_options, sink);
 
   // 3. Analyses: derived facts and coverage gaps; no judgement here.
   analysis::LineageInput lin_in;

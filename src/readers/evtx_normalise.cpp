@@ -62,6 +62,23 @@ bool is_relevant(Provider provider, std::uint16_t event_id) noexcept {
   return false;
 }
 
+bool is_used_field(std::string_view name) noexcept {
+  // Every name a fill_* function below passes to Fields (account() reads two each).
+  constexpr std::array<std::string_view, 39> kUsed{
+      "Address",          "Channel",           "CommandLine",       "Image",
+      "IntegrityLevel",   "LogonId",           "LogonType",         "MandatoryLabel",
+      "NewProcessId",     "NewProcessName",    "NewTime",           "ParentCommandLine",
+      "ParentImage",      "ParentProcessGuid", "ParentProcessId",   "ParentProcessName",
+      "PreviousTime",     "ProcessGuid",       "ProcessId",         "ProcessName",
+      "Reason",           "Session",           "SessionID",         "Source",
+      "Status",           "SubjectLogonId",    "SubjectUserSid",    "SubjectDomainName",
+      "SubjectUserName",  "TargetLogonId",     "TargetSession",     "TargetUserSid",
+      "TargetDomainName", "TargetUserName",    "TerminalSessionId", "User",
+      "UtcTime",          "StartTime",         "StopTime",
+  };
+  return std::find(kUsed.begin(), kUsed.end(), name) != kUsed.end();
+}
+
 std::string find_channel_in_xml(std::string_view xml) {
   constexpr std::string_view kOpen = "<Channel>";
   const std::size_t start = xml.find(kOpen);
@@ -175,8 +192,8 @@ pugi::xml_node child_local(pugi::xml_node parent, std::string_view name) {
   return {};
 }
 
-/// EventData or UserData fields of one event, by name. The views point into the pugixml document,
-/// which outlives every Fields object.
+/// EventData or UserData fields of one event, by name. The views point into the RecordFields the
+/// record was read into, which outlives every Fields object.
 class Fields {
  public:
   void add(std::string_view name, std::string_view value) { items_.emplace_back(name, value); }
@@ -220,13 +237,12 @@ class Fields {
 
 // EventData/Data[@Name] (unnamed classic Data elements are skipped), else the children of the one
 // element under UserData (LogFileCleared, EventXML, ServiceShutdown) by element name.
-Fields collect_fields(pugi::xml_node event) {
-  Fields f;
+void collect_fields(pugi::xml_node event, evtx::RecordFields& out) {
   if (pugi::xml_node data = child_local(event, "EventData")) {
     for (pugi::xml_node d : data.children()) {
       const pugi::xml_attribute name = d.attribute("Name");
       if (d.type() == pugi::node_element && !name.empty()) {
-        f.add(name.value(), d.child_value());
+        out.data.emplace_back(name.value(), d.child_value());
       }
     }
   }
@@ -235,9 +251,16 @@ Fields collect_fields(pugi::xml_node event) {
         user.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
     for (pugi::xml_node d : body.children()) {
       if (d.type() == pugi::node_element) {
-        f.add(local_name(d.name()), d.child_value());
+        out.data.emplace_back(local_name(d.name()), d.child_value());
       }
     }
+  }
+}
+
+Fields fields_of(const evtx::RecordFields& r) {
+  Fields f;
+  for (const auto& [name, value] : r.data) {
+    f.add(name, value);
   }
   return f;
 }
@@ -557,26 +580,30 @@ struct SystemHeader {
   std::optional<std::uint64_t> record_id;
 };
 
-SystemHeader read_system(pugi::xml_node system, XmlNormalisation& out) {
-  SystemHeader h;
+// The System texts as pugixml reports them.
+void read_system(pugi::xml_node system, evtx::RecordFields& out) {
   const pugi::xml_node provider = child_local(system, "Provider");
   out.provider = provider.attribute("Name").value();
   if (out.provider.empty()) {
     out.provider = provider.attribute("EventSourceName").value();
   }
-  out.channel_name = text::trim(child_local(system, "Channel").child_value());
-  out.time_created =
-      parse_event_time(child_local(system, "TimeCreated").attribute("SystemTime").value())
-          .value_or(0);
+  out.channel = text::trim(child_local(system, "Channel").child_value());
+  out.system_time = child_local(system, "TimeCreated").attribute("SystemTime").value();
+  out.event_id = child_local(system, "EventID").child_value();
+  out.version = child_local(system, "Version").child_value();
+  out.record_id = child_local(system, "EventRecordID").child_value();
+}
+
+SystemHeader parse_system(const evtx::RecordFields& f) {
+  SystemHeader h;
   // Classic sources carry Qualifiers in the upper half; the id proper is the low 16 bits.
-  if (const auto id = parse_number(child_local(system, "EventID").child_value(), 10)) {
+  if (const auto id = parse_number(f.event_id, 10)) {
     h.event_id = static_cast<std::uint16_t>(*id & 0xFFFFU);
   }
-  if (const auto v = parse_number(child_local(system, "Version").child_value(), 10);
-      v && *v <= 0xFF) {
+  if (const auto v = parse_number(f.version, 10); v && *v <= 0xFF) {
     h.version = static_cast<std::uint8_t>(*v);
   }
-  h.record_id = parse_number(child_local(system, "EventRecordID").child_value(), 10);
+  h.record_id = parse_number(f.record_id, 10);
   return h;
 }
 
@@ -648,10 +675,22 @@ XmlNormalisation normalise_event_xml_detailed(std::string_view xml,
     out.problem = "no Event/System element";
     return out;
   }
+  evtx::RecordFields fields;
+  read_system(system, fields);
+  collect_fields(event, fields);
+  return evtx::normalise_record_fields(fields, ref_defaults);
+}
+
+XmlNormalisation evtx::normalise_record_fields(const RecordFields& fields,
+                                               const facts::EventRef& ref_defaults) {
+  XmlNormalisation out;
   out.well_formed = true;
-  // Relevance is decided again on the XML itself: callers (tests, a future native scanner) may
+  out.provider = fields.provider;
+  out.channel_name = fields.channel;
+  out.time_created = parse_event_time(fields.system_time).value_or(0);
+  // Relevance is decided again on the fields themselves: callers (tests, the native scanner) may
   // hand us records that libevtx's pre-filter never saw.
-  const SystemHeader h = read_system(system, out);
+  const SystemHeader h = parse_system(fields);
   const Provider provider = evtx::provider_from_name(out.provider);
   if (!h.event_id || !evtx::is_relevant(provider, *h.event_id)) {
     return out;
@@ -669,7 +708,7 @@ XmlNormalisation normalise_event_xml_detailed(std::string_view xml,
   e.ref.version = h.version;
   e.channel = facts::channel_from_name(out.channel_name);
   e.time = e.ref.written;
-  fill_fields(provider, *h.event_id, collect_fields(event), e);
+  fill_fields(provider, *h.event_id, fields_of(fields), e);
   out.event = std::move(e);
   return out;
 }

@@ -5,6 +5,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+namespace smssaudit::readers {
+struct XmlNormalisation;
+}
+
+namespace smssaudit {
+namespace facts {
+struct EventRef;
+}
+}  // namespace smssaudit
 
 namespace smssaudit::readers::evtx {
 
@@ -31,5 +43,33 @@ std::string find_channel_in_xml(std::string_view xml);
 
 /// "0x0000038c" / "38c" (base 16) or "3444" (base 10) to a number; nullopt for "", "-", or junk.
 std::optional<std::uint64_t> parse_number(std::string_view text, int base) noexcept;
+
+/// One record's System fields and EventData/UserData values as the XML text shows them (entities
+/// decoded, attribute whitespace folded, as pugixml reports them). Both engines fill this: the
+/// libevtx path from the rendered XML, the native scanner straight from the template instance; the
+/// numbers and times are parsed from these texts by normalise_record_fields only, so the two
+/// engines cannot disagree on a format.
+struct RecordFields {
+  std::string provider;     ///< Provider/@Name, or @EventSourceName when Name is empty
+  std::string channel;      ///< System/Channel, trimmed
+  std::string system_time;  ///< TimeCreated/@SystemTime
+  std::string event_id;     ///< System/EventID text
+  std::string version;      ///< System/Version text
+  std::string record_id;    ///< System/EventRecordID text
+  /// EventData/Data[@Name] (Name, value) in document order, then the children of the element under
+  /// UserData (local name, value).
+  std::vector<std::pair<std::string, std::string>> data;
+};
+
+/// True for the EventData/UserData names the fillers of normalise_record_fields read. The native
+/// scanner materialises only these (fields are looked up by name, first match, so leaving the
+/// others out changes nothing). Keep in step with the fill_* functions in evtx_normalise.cpp; the
+/// differential test catches a name missing here.
+bool is_used_field(std::string_view name) noexcept;
+
+/// The fields -> Event step shared by both engines. Sets provider, channel_name, time_created and,
+/// for a relevant record, the event; `well_formed` is set to true (the caller checked the form).
+XmlNormalisation normalise_record_fields(const RecordFields& fields,
+                                         const facts::EventRef& ref_defaults);
 
 }  // namespace smssaudit::readers::evtx

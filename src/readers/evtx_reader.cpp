@@ -3,6 +3,7 @@
 // records, and check the file structure ourselves because libevtx skips damaged chunks silently.
 #include "smssaudit/readers/evtx_reader.hpp"
 
+#include "readers/evtx_native/native_reader.hpp"
 #include "readers/evtx_normalise.hpp"
 #include "readers/libyal/evtx_handle.hpp"
 #include "smssaudit/core/text.hpp"
@@ -18,6 +19,7 @@
 #include <set>
 #include <span>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace smssaudit::readers {
@@ -344,7 +346,17 @@ std::string id_list(const std::vector<std::uint64_t>& ids) {
   return text::join(parts, ", ") + (ids.size() > kMaxListedIds ? ", ..." : "");
 }
 
-void report_records(const ReadState& s, DiagnosticSink& sink) {
+/// What report_records says something about; both engines fill it.
+struct RecordReport {
+  const std::string& path;
+  const EvtxReadStats& stats;
+  const facts::EventLogFile& out;
+  const std::optional<std::pair<std::uint64_t, std::uint64_t>>& renumbered_example;
+  const std::vector<std::uint64_t>& malformed_ids;
+  const std::string& first_malformed_problem;
+};
+
+void report_records(const RecordReport& s, DiagnosticSink& sink) {
   const EvtxReadStats& st = s.stats;
   // Carving slack yields fragments of overwritten records; most logs that have wrapped have a few
   // that libevtx cannot read. Only unreadable live records mean the log itself is damaged.
@@ -443,18 +455,13 @@ Result<EvtxLayout> read_evtx_layout(const std::string& path) {
   return l;
 }
 
-Result<facts::EventLogFile> read_event_log(const std::string& path,
-                                           DiagnosticSink& sink,
-                                           EvtxReadStats* stats,
-                                           const EvtxReadOptions& options) {
-  if (!std::ifstream(path, std::ios::binary)) {
-    return fail(ErrorCode::kIo, path, "cannot open the file for reading");
-  }
-  // Our own signature check first: libevtx's refusal ("unable to read file header") does not say
-  // that an .Evt (pre-Vista) log or some other file was handed to us.
-  if (!looks_like_evtx(path)) {
-    return fail(ErrorCode::kIo, path, "not an EVTX file (no ElfFile signature)");
-  }
+namespace {
+
+/// The libevtx engine: libevtx walks the records, pugixml reads the rendered XML of relevant ones.
+Result<facts::EventLogFile> read_with_libevtx(const std::string& path,
+                                              DiagnosticSink& sink,
+                                              EvtxReadStats& st,
+                                              const EvtxReadOptions& options) {
   auto file = EvtxFile::open(path);
   if (!file) {
     return fail(ErrorCode::kIo, path, "libevtx cannot open the file: " + file.error().detail);
@@ -462,8 +469,6 @@ Result<facts::EventLogFile> read_event_log(const std::string& path,
 
   // From here on the file is readable: every further problem is a diagnostic, never an error, so
   // one damaged chunk cannot hide the boots and smss creations recorded in the others.
-  EvtxReadStats local_stats;
-  EvtxReadStats& st = stats != nullptr ? *stats : local_stats;
   st = EvtxReadStats{};
   facts::EventLogFile out;
   out.path = path;
@@ -480,8 +485,53 @@ Result<facts::EventLogFile> read_event_log(const std::string& path,
     return a.ref.record_id < b.ref.record_id;
   });
   settle_channel(s);
-  report_records(s, sink);
+  report_records({path, st, out, s.renumbered_example, s.malformed_ids, s.first_malformed_problem},
+                 sink);
   return out;
+}
+
+}  // namespace
+
+Result<facts::EventLogFile> read_event_log(const std::string& path,
+                                           DiagnosticSink& sink,
+                                           EvtxReadStats* stats,
+                                           const EvtxReadOptions& options) {
+  if (!std::ifstream(path, std::ios::binary)) {
+    return fail(ErrorCode::kIo, path, "cannot open the file for reading");
+  }
+  // Our own signature check first: libevtx's refusal ("unable to read file header") does not say
+  // that an .Evt (pre-Vista) log or some other file was handed to us.
+  if (!looks_like_evtx(path)) {
+    return fail(ErrorCode::kIo, path, "not an EVTX file (no ElfFile signature)");
+  }
+  EvtxReadStats local_stats;
+  EvtxReadStats& st = stats != nullptr ? *stats : local_stats;
+  st = EvtxReadStats{};
+  if (options.engine == EvtxEngine::kNative && !options.check_all_xml) {
+    auto native = evtx_native::read_native(path, options.workers);
+    if (auto* r = std::get_if<evtx_native::NativeRead>(&native)) {
+      st = r->stats;
+      report_layout(r->layout, path, sink);
+      const std::vector<std::uint64_t> none;
+      const std::string no_problem;
+      report_records({path, st, r->file, r->renumbered_example, none, no_problem}, sink);
+      return std::move(r->file);
+    }
+    // Said only when libevtx can read the file: a file neither engine reads is just an error.
+    const auto& fb = std::get<evtx_native::NativeFallback>(native);
+    auto out = read_with_libevtx(path, sink, st, options);
+    if (out) {
+      sink.add(
+          DiagLevel::kInfo,
+          "evtx.native_fallback",
+          path,
+          "",
+          fmt::format(
+              "the native EVTX scanner handed the file to libevtx at {}: {}", fb.where, fb.why));
+    }
+    return out;
+  }
+  return read_with_libevtx(path, sink, st, options);
 }
 
 }  // namespace smssaudit::readers

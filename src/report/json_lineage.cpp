@@ -5,23 +5,24 @@
 
 #include "report/report_format.hpp"
 
+#include <map>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 namespace smssaudit::report::detail {
-namespace {
 
 Json time_or_null(std::uint64_t filetime) {
   const auto iso = iso_time(filetime);
   return iso ? Json(*iso) : Json(nullptr);
 }
 
-template <typename T>
-Json or_null(const std::optional<T>& v) {
-  return v ? Json(*v) : Json(nullptr);
-}
-
-Json string_or_null(const std::string& s) {
-  return s.empty() ? Json(nullptr) : Json(s);
+Json refs_json(const std::vector<facts::EventRef>& refs) {
+  Json list = Json::array();
+  for (const auto& r : refs) {
+    list.push_back(event_ref_json(r));
+  }
+  return list;
 }
 
 Json event_ref_json(const facts::EventRef& r) {
@@ -36,13 +37,46 @@ Json event_ref_json(const facts::EventRef& r) {
   return j;
 }
 
-Json refs_json(const std::vector<facts::EventRef>& refs) {
-  Json list = Json::array();
-  for (const auto& r : refs) {
-    list.push_back(event_ref_json(r));
+// Absent fields are left out rather than written as null: a fact simply lacks them.
+Json fields_json(const std::map<std::string, facts::FieldValue>& fields) {
+  Json j = Json::object();
+  for (const auto& [name, value] : fields) {
+    std::visit(
+        [&j, &key = name](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (!std::is_same_v<T, std::monostate>) {
+            j[key] = v;
+          }
+        },
+        value);
   }
-  return list;
+  return j;
 }
+
+// Evidence mirrors EvidenceRef so a finding can be traced to its artifact by hash: a registry
+// value (key, value, data, last written) or an event record (channel, event id, record id, time).
+Json evidence_json(const facts::EvidenceRef& e) {
+  Json j = Json::object();
+  j["type"] = e.event_id != 0 ? "event" : "registry";
+  j["artifact"] = e.artifact;
+  j["sha256"] = e.sha256;
+  if (e.event_id != 0) {
+    j["channel"] = e.channel;
+    j["event_id"] = e.event_id;
+    j["record_id"] = e.record_id;
+    j["time"] = time_or_null(e.event_time);
+    j["recovered"] = e.recovered;
+    return j;
+  }
+  j["key_path"] = e.key_path;
+  j["value_name"] = e.value_name;
+  j["value_type"] = e.value_type;
+  j["data"] = e.data;
+  j["last_written"] = time_or_null(e.last_written);
+  return j;
+}
+
+namespace {
 
 Json end_json(const facts::ProcessInstance& p) {
   return p.end ? time_or_null(*p.end) : Json(nullptr);

@@ -21,7 +21,10 @@ namespace smssaudit::report {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+using detail::evidence_json;
+using detail::fields_json;
+using detail::Json;
+using detail::time_or_null;
 
 constexpr const char* kSchema = "smssaudit.report/1";
 constexpr const char* kReplayNotAttempted =
@@ -36,10 +39,6 @@ Json or_null(const std::optional<T>& value) {
 
 Json string_or_null(const std::string& value) {
   return value.empty() ? Json(nullptr) : Json(value);
-}
-
-Json time_or_null(std::uint64_t filetime) {
-  return or_null(detail::iso_time(filetime));
 }
 
 // Every list keeps the order the pipeline gave it; `to_json` converts one element.
@@ -328,45 +327,6 @@ Json coverage_json(const HostReport& host) {
     return g;
   });
   j["event_logs"] = detail::event_coverage_json(host.lineage);
-  return j;
-}
-
-// Absent fields are left out rather than written as null: a fact simply lacks them.
-Json fields_json(const std::map<std::string, facts::FieldValue>& fields) {
-  Json j = Json::object();
-  for (const auto& [name, value] : fields) {
-    std::visit(
-        [&j, &key = name](const auto& v) {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (!std::is_same_v<T, std::monostate>) {
-            j[key] = v;
-          }
-        },
-        value);
-  }
-  return j;
-}
-
-// Evidence mirrors EvidenceRef so a finding can be traced to its artifact by hash: a registry
-// value (key, value, data, last written) or an event record (channel, event id, record id, time).
-Json evidence_json(const facts::EvidenceRef& e) {
-  Json j = Json::object();
-  j["type"] = e.event_id != 0 ? "event" : "registry";
-  j["artifact"] = e.artifact;
-  j["sha256"] = e.sha256;
-  if (e.event_id != 0) {
-    j["channel"] = e.channel;
-    j["event_id"] = e.event_id;
-    j["record_id"] = e.record_id;
-    j["time"] = time_or_null(e.event_time);
-    j["recovered"] = e.recovered;
-    return j;
-  }
-  j["key_path"] = e.key_path;
-  j["value_name"] = e.value_name;
-  j["value_type"] = e.value_type;
-  j["data"] = e.data;
-  j["last_written"] = time_or_null(e.last_written);
   return j;
 }
 

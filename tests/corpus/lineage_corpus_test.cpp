@@ -267,3 +267,13 @@ TEST_CASE("A damaged log still contributes its readable records and is marked pa
   }
   CHECK(named);
 }
+
+TEST_CASE("scan --evtx-engine native and libevtx give the same report", "[corpus][lineage][cli]") {
+  const std::string host = corpus_path("evtx/hosts/win10-1809-belkasoft");
+  auto native = run_cli({"scan", host, "--format", "json", "--evtx-engine", "native"});
+  auto reference = run_cli({"scan", host, "--format", "json", "--evtx-engine", "libevtx"});
+  REQUIRE(native.exit_code == 0);
+  REQUIRE(reference.exit_code == 0);
+  CHECK(native.out == reference.out);
+  CHECK(run_cli({"scan", host, "--evtx-engine", "bogus"}).exit_code == 2);
+}

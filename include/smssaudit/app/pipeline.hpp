@@ -20,6 +20,8 @@ struct ScanRequest {
   const rules::Catalog* catalog = nullptr;
   const facts::Baseline* site_baseline = nullptr;  ///< --baseline, optional
   std::string tool_version;
+  /// EVTX engine: "native" (default; chunk-parallel, no XML) or "libevtx" (the reference).
+  std::string evtx_engine = "native";
 };
 
 struct ScanOutcome {

@@ -87,10 +87,23 @@ struct EvtxReadStats {
   std::uint64_t renumbered = 0;      ///< relevant records whose XML EventRecordID != header id
 };
 
+/// Which parser reads the records. Both give the same EventLogFile (the differential test
+/// tests/corpus/evtx_engine_diff_test.cpp runs both over the whole corpus).
+enum class EvtxEngine {
+  kLibevtx,  ///< libevtx renders each relevant record as XML; pugixml reads it (the reference)
+  kNative,   ///< our chunk-parallel scanner reads the binary XML directly (src/readers/evtx_native)
+};
+
 struct EvtxReadOptions {
   /// Render and parse every record, not only the relevant ones, to check that all of them are
   /// well-formed XML. Slow (the pre-filter exists to avoid this); for validation runs and tests.
+  /// Always read through libevtx.
   bool check_all_xml = false;
+  /// The native engine hands a file to libevtx (diagnostic "evtx.native_fallback") when it meets
+  /// something it does not reproduce exactly.
+  EvtxEngine engine = EvtxEngine::kNative;
+  /// Native engine worker threads; 0 = std::thread::hardware_concurrency().
+  unsigned workers = 0;
 };
 
 /// Reads one EVTX file: every live record and every record libevtx recovers from slack (flagged
@@ -100,6 +113,8 @@ struct EvtxReadOptions {
 /// Diagnostic::source, plus partial results:
 ///  - warnings: "evtx.truncated", "evtx.chunk_signature", "evtx.checksum", "evtx.header_flags",
 ///    "evtx.xml_malformed", and "evtx.records_unreadable" when live records are unreadable;
+///  - info: "evtx.native_fallback" when the native engine handed the file to libevtx (naming the
+///    chunk and the reason);
 ///  - info: "evtx.records_unreadable" when only carved slack fragments are (normal in a log that
 ///    has wrapped), "evtx.recovered", "evtx.renumbered" (an exported file: record headers are
 ///    renumbered and the XML keeps the original EventRecordID).

@@ -59,4 +59,22 @@ struct TextOptions {
 /// `--format text`: summary, verdict, findings by severity, per-control-set highlights.
 void write_text(const Report& report, std::ostream& out, const TextOptions& options);
 
+/// `--format jsonl`: one finding per line, every host in report order, Timesketch-ready: `message`,
+/// `datetime` (ISO-8601 UTC), `timestamp` (microseconds since the Unix epoch), `timestamp_desc`,
+/// then `data_type`, `host` and the finding's fields. The time is the finding's first dated event
+/// evidence, else its first registry evidence's key last-written time; a finding with neither gets
+/// plaso's "Not a time" convention (timestamp 0, 1970-01-01) and `time_source` "none".
+void write_jsonl(const Report& report, std::ostream& out);
+
+/// `--format csv`: findings, RFC 4180 (CRLF, fields quoted when they hold a comma, quote, CR or
+/// LF; quotes doubled). Fixed header: host, rule_id, severity, score, confidence, title, message,
+/// attack, artifact, location, time.
+void write_csv(const Report& report, std::ostream& out);
+
+/// `--timeline FILE`: every dated fact of every host as Timesketch JSONL (boots, smss-family
+/// process starts and exits, sessions, hive and Session Manager key last-written times, log
+/// clears, clock changes, OS install date, dated findings), sorted by time, then host, then the
+/// order the report holds them in (so at equal times a parent process precedes its child).
+void write_timeline(const Report& report, std::ostream& out);
+
 }  // namespace smssaudit::report
