@@ -3,6 +3,7 @@
 
 #include "evidence/read_only_file.hpp"
 #include "smssaudit/core/text.hpp"
+#include "smssaudit/readers/evtx_reader.hpp"
 #include "smssaudit/readers/hive_reader.hpp"
 
 #include <boost/filesystem.hpp>
@@ -17,7 +18,6 @@ namespace {
 
 namespace fs = boost::filesystem;
 
-constexpr std::array<char, 8> kEvtxSignature = {'E', 'l', 'f', 'F', 'i', 'l', 'e', '\0'};
 constexpr std::array<char, 4> kRegfSignature = {'r', 'e', 'g', 'f'};
 
 // The base block keeps the tail of the path the hive was loaded from ("...\Config\SYSTEM" or just
@@ -141,20 +141,16 @@ void walk_folder(const std::string& dir, LocatedEvidence& out, DiagnosticSink& s
 }  // namespace
 
 ArtifactType identify_file(const std::string& path) {
+  if (looks_like_evtx(path)) {
+    return ArtifactType::kEventLog;
+  }
   auto file = evidence::ReadOnlyFile::open(path);
   if (!file) {
     return ArtifactType::kUnknown;
   }
-  std::array<std::uint8_t, 8> head{};
+  std::array<std::uint8_t, kRegfSignature.size()> head{};
   auto got = file->read_up_to(head);
-  if (!got) {
-    return ArtifactType::kUnknown;
-  }
-  if (*got >= kEvtxSignature.size() &&
-      std::memcmp(head.data(), kEvtxSignature.data(), kEvtxSignature.size()) == 0) {
-    return ArtifactType::kEventLog;
-  }
-  if (*got >= kRegfSignature.size() &&
+  if (got && *got == head.size() &&
       std::memcmp(head.data(), kRegfSignature.data(), kRegfSignature.size()) == 0) {
     return hive_type_from_base_block(path);
   }
