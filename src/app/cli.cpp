@@ -160,6 +160,8 @@ std::string render(const report::Report& rep, const ScanArgs& a) {
     report::write_jsonl(rep, rendered);
   } else if (format == "csv") {
     report::write_csv(rep, rendered);
+  } else if (format == "html") {
+    report::write_html(rep, rendered);
   } else {
     report::write_text(rep, rendered, report::TextOptions{color, a.verbose});
   }
@@ -343,11 +345,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   scan_cmd->add_option(
       "--software", scan.software, "SOFTWARE hive of the same installation (OS build, SystemRoot)");
   scan_cmd
-      ->add_option("-f,--format",
-                   scan.format,
-                   "text | json | jsonl (one finding per line, Timesketch fields) | csv "
-                   "(findings, RFC 4180) (default: text on a terminal, json otherwise)")
-      ->check(CLI::IsMember({"text", "json", "jsonl", "csv"}));
+      ->add_option(
+          "-f,--format",
+          scan.format,
+          "text | json | jsonl (one finding per line, Timesketch fields) | csv "
+          "(findings, RFC 4180) | html (one self-contained page) (default: text on a terminal, "
+          "json otherwise)")
+      ->check(CLI::IsMember({"text", "json", "jsonl", "csv", "html"}));
   scan_cmd->add_option("-o,--output", scan.output, "write the report to FILE instead of stdout");
   scan_cmd->add_option("--timeline",
                        scan.timeline,

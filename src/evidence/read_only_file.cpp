@@ -81,6 +81,25 @@ Result<std::size_t> ReadOnlyFile::read_up_to(std::span<std::uint8_t> buf) const 
   return got;
 }
 
+Result<std::size_t> ReadOnlyFile::read_at(std::uint64_t offset, std::span<std::uint8_t> buf) const {
+  std::size_t got = 0;
+  while (got < buf.size()) {
+    const ssize_t n =
+        ::pread(fd_, buf.data() + got, buf.size() - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return fail(ErrorCode::kIo, path_, std::string("read failed: ") + std::strerror(errno));
+    }
+    if (n == 0) {
+      break;
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
 void ReadOnlyFile::close() noexcept {
   if (fd_ >= 0) {
     // Ignored on purpose: nothing was written through a read-only descriptor, so a failing close

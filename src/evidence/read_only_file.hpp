@@ -34,6 +34,12 @@ class ReadOnlyFile {
   /// count is short only at end of file, 0 once it is reached; a failure is kIo naming the path.
   Result<std::size_t> read_up_to(std::span<std::uint8_t> buf) const;
 
+  /// Positional read (pread): does not move the file offset, so several threads may call it at
+  /// once. Short only at end of file; a failure is kIo naming the path.
+  Result<std::size_t> read_at(std::uint64_t offset, std::span<std::uint8_t> buf) const;
+
+  const std::string& path() const noexcept { return path_; }
+
  private:
   ReadOnlyFile(int fd, std::string path) noexcept : fd_(fd), path_(std::move(path)) {}
 

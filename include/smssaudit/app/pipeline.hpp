@@ -7,11 +7,22 @@
 #include "smssaudit/report/report.hpp"
 #include "smssaudit/rules/catalog.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace smssaudit::app {
+
+/// Where a scan is, for the progress line on stderr (design.md 4: progress never goes to stdout).
+struct ScanProgress {
+  std::string artifact;           ///< report name of the artifact being read
+  std::uint64_t bytes_done = 0;   ///< of this artifact
+  std::uint64_t bytes_total = 0;  ///< of this artifact
+  std::uint64_t records = 0;      ///< event records seen so far in this artifact
+  bool finished = false;          ///< this artifact is done
+};
 
 struct ScanRequest {
   /// Files and folders as given: SYSTEM/SOFTWARE hives and EVTX logs, recognised by content.
@@ -22,6 +33,8 @@ struct ScanRequest {
   std::string tool_version;
   /// EVTX engine: "native" (default; chunk-parallel, no XML) or "libevtx" (the reference).
   std::string evtx_engine = "native";
+  /// Optional progress callback (called from the scanning thread); empty = silent.
+  std::function<void(const ScanProgress&)> progress;
 };
 
 struct ScanOutcome {

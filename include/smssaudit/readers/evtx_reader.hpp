@@ -9,6 +9,7 @@
 #include "smssaudit/facts/events.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,6 +105,10 @@ struct EvtxReadOptions {
   EvtxEngine engine = EvtxEngine::kNative;
   /// Native engine worker threads; 0 = std::thread::hardware_concurrency().
   unsigned workers = 0;
+  /// Called now and then while a file is read (from the reading thread that merges results, never
+  /// concurrently): bytes of the file consumed so far and records seen so far. For the progress
+  /// line on stderr; may be empty.
+  std::function<void(std::uint64_t bytes_done, std::uint64_t records_done)> progress;
 };
 
 /// Reads one EVTX file: every live record and every record libevtx recovers from slack (flagged

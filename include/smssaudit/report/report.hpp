@@ -77,4 +77,9 @@ void write_csv(const Report& report, std::ostream& out);
 /// order the report holds them in (so at equal times a parent process precedes its child).
 void write_timeline(const Report& report, std::ostream& out);
 
+/// `--format html`: one self-contained page (inline CSS and SVG, no script or resource fetched
+/// from the network): verdict banner, findings with their evidence, each boot's smss lineage tree
+/// drawn as SVG, and a timeline of the session children's lifetimes and sessions.
+void write_html(const Report& report, std::ostream& out);
+
 }  // namespace smssaudit::report
