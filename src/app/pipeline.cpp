@@ -1,6 +1,7 @@
 // The scan pipeline, one direction only (design.md 3). Each stage sees only the one before it.
 #include "smssaudit/app/pipeline.hpp"
 
+#include "app/event_log_stage.hpp"
 #include "smssaudit/analysis/lineage.hpp"
 #include "smssaudit/analysis/smss_config_audit.hpp"
 #include "smssaudit/evidence/evidence.hpp"
@@ -243,38 +244,6 @@ RegistryPart read_registry(report::Report& rep,
   const bool recovered = replay && replay->performed && replay->recovered && !replay->sequence_gap;
   part.confidence = part.system->base.dirty() && !recovered ? "medium" : "high";
   return part;
-}
-
-/// Reads every event log; a file that cannot be read at all is listed as unreadable, one read
-/// with damage as partial (its diagnostics say what was lost).
-std::vector<facts::EventLogFile> read_event_logs(report::Report& rep,
-                                                 const readers::EvtxReadOptions& options,
-                                                 DiagnosticSink& sink) {
-  std::vector<facts::EventLogFile> logs;
-  for (auto& in : rep.inputs) {
-    if (in.evidence.kind != evidence::kKindEventLog || in.evidence.status != "ok") {
-      continue;
-    }
-    const std::size_t before = sink.items().size();
-    auto log = readers::read_event_log(in.evidence.path, sink, nullptr, options);
-    if (!log) {
-      in.evidence.status = "unreadable";
-      sink.add(DiagLevel::kError,
-               to_string(log.error().code),
-               in.evidence.path,
-               "",
-               log.error().message());
-      continue;
-    }
-    for (std::size_t i = before; i < sink.items().size(); ++i) {
-      const Diagnostic& d = sink.items()[i];
-      if (d.source == in.evidence.path && d.level >= DiagLevel::kWarning) {
-        in.evidence.status = "partial";
-      }
-    }
-    logs.push_back(std::move(*log));
-  }
-  return logs;
 }
 
 }  // namespace
