@@ -10,3 +10,8 @@ find_package(fmt REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(OpenSSL REQUIRED)
+# Disk images (issue 4): The Sleuth Kit reads raw/split/E01/VMDK/VHD, MBR/GPT and NTFS; libtsk19 on
+# Debian is built with libewf, libvmdk and libvhdi. libntfs-3g is used only by the fixture tool
+# that places files in the test NTFS volumes (src/devtools/image).
+pkg_check_modules(TSK REQUIRED IMPORTED_TARGET tsk)
+pkg_check_modules(LIBNTFS3G IMPORTED_TARGET libntfs-3g)

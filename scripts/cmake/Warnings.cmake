@@ -8,6 +8,7 @@ if(SMSSAUDIT_WERROR)
   target_compile_options(smssaudit_warnings INTERFACE -Werror)
 endif()
 if(SMSSAUDIT_SANITIZE)
-  target_compile_options(smssaudit_warnings INTERFACE -fsanitize=${SMSSAUDIT_SANITIZE} -fno-omit-frame-pointer)
+  target_compile_options(smssaudit_warnings INTERFACE -fsanitize=${SMSSAUDIT_SANITIZE}
+                         -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(smssaudit_warnings INTERFACE -fsanitize=${SMSSAUDIT_SANITIZE})
 endif()

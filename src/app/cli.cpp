@@ -1,9 +1,12 @@
-// Command-line front end. Parses arguments, loads the rule catalogue, runs the pipeline, renders
-// the report and maps outcomes to exit codes (design.md 4). Setup errors are FatalError, thrown
-// here and caught once in run_cli.
+// Command-line front end. Parses arguments, loads the rule catalogue, runs the pipeline (or the
+// batch of child scans), renders the report and maps outcomes to exit codes (design.md 4). Setup
+// errors are FatalError, thrown here and caught once in run_cli.
 #include "smssaudit/app/cli.hpp"
 
+#include "app/batch.hpp"
+#include "app/batch_paths.hpp"
 #include "app/hive_recover.hpp"
+#include "app/progress.hpp"
 #include "smssaudit/app/pipeline.hpp"
 #include "smssaudit/core/text.hpp"
 #include "smssaudit/report/report.hpp"
@@ -19,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #ifndef SMSSAUDIT_VERSION
@@ -43,6 +47,7 @@ struct ScanArgs {
   std::string color = "auto";
   bool quiet = false;
   bool verbose = false;
+  bool progress = false;  ///< --progress: the status line even when stderr is not a terminal
   std::string evtx_engine = "native";
 };
 
@@ -79,13 +84,12 @@ bool same_file(const std::string& a, const std::string& b) {
   return !b.empty() && fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec);
 }
 
-/// Output problems are found before any analysis starts: an existing file without --force, a
-/// folder that does not exist, or a path that is one of the evidence files.
+/// Output problems are found before any analysis starts: the path is one of the evidence files,
+/// a folder, an existing file without --force, or cannot be created (missing or read-only folder).
 void check_output_path(const ScanArgs& a, const std::string& output, const char* what) {
   if (output.empty()) {
     return;
   }
-  boost::system::error_code ec;
   const bool over_evidence =
       same_file(output, a.software) ||
       std::any_of(a.evidence.begin(), a.evidence.end(), [&output](const std::string& e) {
@@ -95,25 +99,17 @@ void check_output_path(const ScanArgs& a, const std::string& output, const char*
     throw FatalError(kExitUsage,
                      std::string("refusing to write the ") + what + " over evidence: " + output);
   }
-  if (fs::exists(output, ec) && !a.force) {
-    throw FatalError(kExitUsage, output + " exists; use --force to overwrite");
-  }
-  fs::path parent = fs::absolute(output).parent_path();
-  if (!fs::is_directory(parent, ec) || ::access(parent.c_str(), W_OK) != 0) {
-    throw FatalError(kExitUsage,
-                     "cannot write " + output + ": folder " + parent.string() +
-                         " does not exist or is not writable");
-  }
+  require_writable_file(output, a.force, what);
 }
 
 /// The report (-o) and the timeline (--timeline) follow the same rules, and are never one file.
 void check_output(const ScanArgs& a) {
-  check_output_path(a, a.output, "report");
-  check_output_path(a, a.timeline, "timeline");
   if (!a.timeline.empty() && !a.output.empty() &&
       fs::absolute(a.timeline).lexically_normal() == fs::absolute(a.output).lexically_normal()) {
     throw FatalError(kExitUsage, "--timeline and -o name the same file: " + a.output);
   }
+  check_output_path(a, a.output, "report");
+  check_output_path(a, a.timeline, "timeline");
 }
 
 void print_diagnostics(const report::Report& rep, const ScanArgs& a, std::ostream& err) {
@@ -147,12 +143,20 @@ std::optional<facts::Baseline> load_site_baseline_or_throw(const std::string& pa
   return std::move(bl.baseline);
 }
 
+/// Colour only for people: `always` forces it; `auto` needs a terminal, no NO_COLOR and a TERM
+/// that is not "dumb"; `never` never.
+bool use_color(const std::string& mode, bool to_terminal, const TerminalInfo& terminal) {
+  if (mode == "always") {
+    return true;
+  }
+  return mode == "auto" && to_terminal && !terminal.no_color && !terminal.dumb;
+}
+
 /// Text is for people at a terminal; pipes and files get the JSON contract unless asked.
-std::string render(const report::Report& rep, const ScanArgs& a) {
-  bool to_terminal = a.output.empty() && ::isatty(STDOUT_FILENO) == 1;
+std::string render(const report::Report& rep, const ScanArgs& a, const TerminalInfo& terminal) {
+  bool to_terminal = a.output.empty() && terminal.stdout_is_terminal;
   std::string format = a.format.empty() ? (to_terminal ? "text" : "json") : a.format;
-  bool color = a.color == "always" ||
-               (a.color == "auto" && to_terminal && std::getenv("NO_COLOR") == nullptr);
+  bool color = use_color(a.color, to_terminal, terminal);
   std::ostringstream rendered;
   if (format == "json") {
     report::write_json(rep, rendered);
@@ -205,7 +209,25 @@ bool any_finding_at_or_above(const report::Report& rep, rules::Level level) {
   return false;
 }
 
-int run_scan_command(const ScanArgs& a, std::ostream& out, std::ostream& err) {
+/// The status line of a scan: on a terminal unless -q, or anywhere with --progress.
+std::optional<StatusLine::Options> progress_options(bool quiet,
+                                                    bool forced,
+                                                    const TerminalInfo& terminal) {
+  if (quiet || (!terminal.stderr_is_terminal && !forced)) {
+    return std::nullopt;
+  }
+  StatusLine::Options o;
+  o.terminal = terminal.stderr_is_terminal;
+  o.width = terminal.stderr_width == 0 ? 80 : terminal.stderr_width;
+  // Redrawn 4 times a second on a terminal; a line every 5 s in a log.
+  o.interval = std::chrono::milliseconds(terminal.stderr_is_terminal ? 250 : 5000);
+  return o;
+}
+
+int run_scan_command(const ScanArgs& a,
+                     const TerminalInfo& terminal,
+                     std::ostream& out,
+                     std::ostream& err) {
   // Every setup problem (bad level, output path, rules, baseline) is reported before analysis.
   rules::Level fail_level = rules::Level::kInfo;
   bool fail_enabled = a.fail_on != "none";
@@ -223,9 +245,21 @@ int run_scan_command(const ScanArgs& a, std::ostream& out, std::ostream& err) {
   req.catalog = &catalog;
   req.site_baseline = site ? &*site : nullptr;
   req.tool_version = SMSSAUDIT_VERSION;
+  std::optional<StatusLine> line;
+  std::optional<ScanProgressMeter> meter;
+  if (auto options = progress_options(a.quiet, a.progress, terminal)) {
+    line.emplace(err, std::move(*options));
+    meter.emplace(*line);
+    req.progress = [&meter](const ScanProgress& p) {
+      (*meter)(p);
+    };
+  }
   ScanOutcome outcome = run_scan(req);
+  if (line) {
+    line->clear();  // the status line never stays behind the diagnostics
+  }
   print_diagnostics(outcome.report, a, err);
-  emit(render(outcome.report, a), a, out);
+  emit(render(outcome.report, a, terminal), a, out);
   emit_timeline(outcome.report, a);
 
   if (!outcome.usable) {
@@ -302,7 +336,37 @@ int rules_validate(const std::string& dir, std::ostream& out, std::ostream& err)
   return kExitOk;
 }
 
-// ---- hive recover ------------------------------------------------------------------------------
+// ---- command line ------------------------------------------------------------------------------
+
+constexpr const char* kExitCodesHelp =
+    "Exit codes: 0 analysis done; 1 a finding at or above --fail-on LEVEL; 2 usage, rule or "
+    "output error (reported before any evidence is read); 3 no usable evidence; 4 (batch only) a "
+    "host's scan crashed, was killed, timed out or failed.";
+
+constexpr const char* kFailOnHelp =
+    "exit 1 when any finding has severity LEVEL or higher (severities, lowest first: "
+    "info < low < medium < high < critical); none never fails on findings. Exit 3 (no usable "
+    "evidence) takes precedence over 1";
+
+/// Everything the command line can set.
+struct CliArgs {
+  ScanArgs scan;
+  BatchArgs batch;
+  std::string rules_dir;
+  std::string show_id;
+  std::string validate_dir;
+  HiveRecoverArgs recover;
+};
+
+/// The commands, to tell which one was parsed.
+struct CliCommands {
+  CLI::App* scan = nullptr;
+  CLI::App* batch = nullptr;
+  CLI::App* list = nullptr;
+  CLI::App* show = nullptr;
+  CLI::App* validate = nullptr;
+  CLI::App* recover = nullptr;
+};
 
 /// `hive recover HIVE -o OUT [--force]` (issue 5): writes the hive with its logs replayed.
 CLI::App* add_hive_recover_command(CLI::App& app, HiveRecoverArgs& args) {
@@ -314,23 +378,47 @@ CLI::App* add_hive_recover_command(CLI::App& app, HiveRecoverArgs& args) {
       "recovered hive; exit 3 when HIVE is not a hive or nothing could be recovered");
   recover_cmd->add_option("HIVE", args.hive, "hive file (read-only; never modified)")->required();
   recover_cmd
-      ->add_option("-o,--output", args.output, "recovered hive to write (never the evidence)")
-      ->required();
+      ->add_option("-o,--output",
+                   args.output,
+                   "recovered hive to write (required; never the evidence or one of its logs)")
+      ->required()
+      ->type_name("FILE");
   recover_cmd->add_flag("--force", args.force, "overwrite an existing --output file");
+  recover_cmd->footer(
+      "Exit codes: 0 written; 2 usage or output error; 3 not a hive or nothing "
+      "could be recovered.");
   return recover_cmd;
 }
 
-}  // namespace
+/// Options shared by scan and batch that decide the analysis itself.
+void add_analysis_options(CLI::App* cmd,
+                          std::string& rules_dir,
+                          std::string& baseline,
+                          std::string& fail_on,
+                          std::string& evtx_engine) {
+  cmd->add_option("--rules",
+                  rules_dir,
+                  "folder of YAML rules/baselines that add to or override (same id) the built-in "
+                  "ones; loaded strictly, any error is exit 2 (default: built-in rules only)")
+      ->type_name("DIR");
+  cmd->add_option("--baseline",
+                  baseline,
+                  "site allowlist (YAML baseline), e.g. an AV boot-time scanner in BootExecute; "
+                  "extends the OS baseline, never removes from it (default: none)")
+      ->type_name("FILE");
+  cmd->add_option("--fail-on", fail_on, kFailOnHelp)
+      ->type_name("LEVEL")
+      ->check(CLI::IsMember({"none", "info", "low", "medium", "high", "critical"}))
+      ->default_val("none");
+  cmd->add_option("--evtx-engine",
+                  evtx_engine,
+                  "native (chunk-parallel, reads template values without rendering XML) | "
+                  "libevtx (the reference; renders XML for relevant records only)")
+      ->check(CLI::IsMember({"native", "libevtx"}))
+      ->default_val("native");
+}
 
-int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{
-      "smssaudit: offline forensic audit of the Windows Session Manager (smss.exe)\n"
-      "Exit codes: 0 done, 1 finding at/above --fail-on, 2 usage or rule error, "
-      "3 no usable evidence."};
-  app.set_version_flag("--version", std::string("smssaudit ") + SMSSAUDIT_VERSION);
-  app.require_subcommand(1);
-
-  ScanArgs scan;
+CLI::App* add_scan_command(CLI::App& app, ScanArgs& scan) {
   CLI::App* scan_cmd = app.add_subcommand(
       "scan",
       "Audit the Session Manager configuration (SYSTEM hive, every control set) and rebuild the "
@@ -339,96 +427,238 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   scan_cmd
       ->add_option("EVIDENCE",
                    scan.evidence,
-                   "files or folders (read-only; never modified): a SYSTEM hive, EVTX logs, or "
-                   "folders holding them; recognised by content, not by name")
+                   "files or folders (read-only; never modified), all of one Windows "
+                   "installation: a SYSTEM hive, EVTX logs, or folders holding them; recognised "
+                   "by content, not by name")
       ->required();
-  scan_cmd->add_option(
-      "--software", scan.software, "SOFTWARE hive of the same installation (OS build, SystemRoot)");
+  scan_cmd
+      ->add_option("--software",
+                   scan.software,
+                   "SOFTWARE hive of the same installation (OS build, SystemRoot) (default: "
+                   "one found among EVIDENCE by content)")
+      ->type_name("FILE");
   scan_cmd
       ->add_option(
           "-f,--format",
           scan.format,
           "text | json | jsonl (one finding per line, Timesketch fields) | csv "
-          "(findings, RFC 4180) | html (one self-contained page) (default: text on a terminal, "
-          "json otherwise)")
+          "(findings, RFC 4180) | html (one self-contained page) (default: text when stdout is "
+          "a terminal, json otherwise)")
       ->check(CLI::IsMember({"text", "json", "jsonl", "csv", "html"}));
-  scan_cmd->add_option("-o,--output", scan.output, "write the report to FILE instead of stdout");
-  scan_cmd->add_option("--timeline",
-                       scan.timeline,
-                       "also write every dated fact (boots, smss-family processes, sessions, key "
-                       "last-written times, log clears, clock changes, findings) to FILE as "
-                       "Timesketch JSONL, sorted by time");
-  scan_cmd->add_flag("--force", scan.force, "overwrite an existing --output or --timeline file");
-  scan_cmd->add_option("--rules",
-                       scan.rules_dir,
-                       "folder of YAML rules/baselines that add to or override the built-in ones");
-  scan_cmd->add_option(
-      "--baseline",
-      scan.baseline,
-      "site allowlist (YAML baseline), e.g. an AV boot-time scanner in BootExecute");
   scan_cmd
-      ->add_option("--fail-on",
-                   scan.fail_on,
-                   "exit 1 when a finding is at or above LEVEL: none|info|low|medium|high|critical")
-      ->default_val("none");
-  scan_cmd->add_option("--color", scan.color, "auto | always | never (NO_COLOR is respected)")
+      ->add_option("-o,--output",
+                   scan.output,
+                   "write the report to FILE instead of stdout; refused before analysis if "
+                   "it exists (without --force), is a folder, is evidence or cannot be "
+                   "created (default: stdout)")
+      ->type_name("FILE");
+  scan_cmd
+      ->add_option("--timeline",
+                   scan.timeline,
+                   "also write every dated fact (boots, smss-family processes, sessions, key "
+                   "last-written times, log clears, clock changes, findings) to FILE as "
+                   "Timesketch JSONL, sorted by time; same checks as -o (default: none)")
+      ->type_name("FILE");
+  scan_cmd->add_flag("--force", scan.force, "overwrite an existing --output or --timeline file");
+  add_analysis_options(scan_cmd, scan.rules_dir, scan.baseline, scan.fail_on, scan.evtx_engine);
+  scan_cmd
+      ->add_option("--color",
+                   scan.color,
+                   "colour in text output: auto (only when stdout is a terminal, NO_COLOR is "
+                   "unset or empty and TERM is not dumb) | always | never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->default_val("auto");
-  scan_cmd
-      ->add_option("--evtx-engine",
-                   scan.evtx_engine,
-                   "native (chunk-parallel, reads template values without rendering XML) | "
-                   "libevtx (the reference; renders XML for relevant records only)")
-      ->check(CLI::IsMember({"native", "libevtx"}))
-      ->default_val("native");
-  scan_cmd->add_flag("-q,--quiet", scan.quiet, "print only errors on stderr");
+  CLI::Option* quiet = scan_cmd->add_flag("-q,--quiet",
+                                          scan.quiet,
+                                          "print only errors on stderr (no progress, no "
+                                          "warnings)");
   scan_cmd->add_flag("-v,--verbose",
                      scan.verbose,
                      "print info diagnostics; text report lists info findings and every value");
+  scan_cmd
+      ->add_flag("--progress",
+                 scan.progress,
+                 "show the progress line (artifact, records, MB/s) on stderr even when stderr is "
+                 "not a terminal (default: only on a terminal; never on stdout)")
+      ->excludes(quiet);
+  scan_cmd->footer(std::string(kExitCodesHelp));
+  return scan_cmd;
+}
+
+CLI::App* add_batch_command(CLI::App& app, BatchArgs& batch) {
+  CLI::App* cmd = app.add_subcommand(
+      "batch",
+      "Scan every host under DIR, each in its own child process: every immediate subfolder is a "
+      "host (KAPE, Velociraptor or flat triage folder), every disk image file directly under DIR "
+      "(E01, VMDK, VHD/VHDX, QCOW2, raw with MBR/GPT/NTFS; split .001/.E01 sets once) is a host. "
+      "Writes OUTDIR/<host>.json, OUTDIR/logs/<host>.log, OUTDIR/summary.csv and "
+      "OUTDIR/summary.json (sorted by host path)");
+  cmd->add_option("DIR", batch.dir, "folder of host folders and/or disk images (read-only)")
+      ->required();
+  cmd->add_option("-o,--output",
+                  batch.outdir,
+                  "OUTDIR for the reports and summaries (required); created if missing; must not "
+                  "be inside DIR; refused when not empty unless --force")
+      ->required()
+      ->type_name("OUTDIR");
+  cmd->add_option("-j,--jobs", batch.jobs, "hosts scanned at once; 0 = one per CPU")
+      ->default_val(1)
+      ->type_name("N");
+  cmd->add_option("--timeout",
+                  batch.timeout,
+                  "seconds one host's scan may take before it is killed (SIGTERM, then SIGKILL "
+                  "after 5 s) and recorded as timed_out; 0 = no limit")
+      ->default_val(7200)
+      ->type_name("SECONDS");
+  cmd->add_flag("--force",
+                batch.force,
+                "write into a non-empty OUTDIR (files of the same name are overwritten; nothing "
+                "is deleted)");
+  cmd->add_flag("--timeline",
+                batch.timeline,
+                "also write OUTDIR/<host>.timeline.jsonl (scan --timeline) for every host");
+  add_analysis_options(cmd, batch.rules_dir, batch.baseline, batch.fail_on, batch.evtx_engine);
+  cmd->add_option("--scanner",
+                  batch.scanner,
+                  "program run as `PROGRAM scan ...` for each host (default: this smssaudit, "
+                  "/proc/self/exe); for testing another build")
+      ->default_val("/proc/self/exe")
+      ->type_name("PROGRAM");
+  CLI::Option* quiet = cmd->add_flag(
+      "-q,--quiet", batch.quiet, "print only failed hosts and errors on stderr (no progress)");
+  cmd->add_flag("-v,--verbose", batch.verbose, "pass -v to each scan (info diagnostics in logs)");
+  cmd->add_flag("--progress",
+                batch.progress,
+                "show the batch status line (hosts done, running) on stderr even when stderr is "
+                "not a terminal (default: only on a terminal)")
+      ->excludes(quiet);
+  cmd->footer(
+      "Exit code: the worst host: 4 a host's scan crashed, was killed by a signal, timed out or "
+      "failed (exit 2); 3 a host had no usable evidence, or DIR holds no host; 1 a finding at or "
+      "above --fail-on LEVEL in some host; 0 otherwise. 2: usage or output error, before any host "
+      "is started (OUTDIR not empty without --force, OUTDIR inside DIR, bad rules).");
+  return cmd;
+}
+
+CliCommands configure(CLI::App& app, CliArgs& a) {
+  app.set_version_flag("--version", std::string("smssaudit ") + SMSSAUDIT_VERSION);
+  app.set_help_flag("-h,--help", "print this help (every command has its own: COMMAND --help)");
+  app.require_subcommand(1);
+  app.footer(std::string(kExitCodesHelp));
+  CliCommands c;
+  c.scan = add_scan_command(app, a.scan);
+  c.batch = add_batch_command(app, a.batch);
 
   CLI::App* rules_cmd = app.add_subcommand("rules", "Inspect and validate the rule catalogue");
   rules_cmd->require_subcommand(1);
-  std::string rules_dir;
-  rules_cmd->add_option("--rules", rules_dir, "extra rules folder to load over the built-in ones");
-  CLI::App* list_cmd = rules_cmd->add_subcommand("list", "List every rule");
-  std::string show_id;
-  CLI::App* show_cmd = rules_cmd->add_subcommand("show", "Show one rule");
-  show_cmd->add_option("ID", show_id, "rule id, e.g. SMSS-001")->required();
-  std::string validate_dir;
-  CLI::App* validate_cmd = rules_cmd->add_subcommand(
-      "validate", "Load DIR strictly over the built-in catalogue and run every rule's examples");
-  validate_cmd->add_option("DIR", validate_dir, "folder of YAML files")->required();
+  rules_cmd
+      ->add_option("--rules",
+                   a.rules_dir,
+                   "extra rules folder to load over the built-in ones (default: built-in "
+                   "rules only)")
+      ->type_name("DIR");
+  c.list = rules_cmd->add_subcommand(
+      "list", "List every rule: id, severity, score, fact kind and title; then the ruleset hash");
+  c.show = rules_cmd->add_subcommand("show", "Show one rule with its description and references");
+  c.show->add_option("ID", a.show_id, "rule id, e.g. SMSS-001 (see `rules list`)")->required();
+  c.validate = rules_cmd->add_subcommand(
+      "validate",
+      "Load DIR strictly over the built-in catalogue and run every rule's examples; exit 2 "
+      "listing every problem");
+  c.validate->add_option("DIR", a.validate_dir, "folder of YAML rule/baseline files")->required();
 
-  HiveRecoverArgs recover;
-  CLI::App* recover_cmd = add_hive_recover_command(app, recover);
+  c.recover = add_hive_recover_command(app, a.recover);
+  return c;
+}
 
+std::string app_description() {
+  return "smssaudit: offline forensic audit of the Windows Session Manager (smss.exe)";
+}
+
+/// Walks `app` and its subcommands depth-first.
+void collect_help(const CLI::App& app,
+                  const std::string& prefix,
+                  std::vector<OptionHelp>& options,
+                  std::vector<std::string>& commands) {
+  for (const CLI::Option* opt : app.get_options()) {
+    options.push_back(OptionHelp{prefix, opt->get_name(false, true), opt->get_description()});
+  }
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    const std::string name = prefix.empty() ? sub->get_name() : prefix + " " + sub->get_name();
+    commands.push_back(name);
+    collect_help(*sub, name, options, commands);
+  }
+}
+
+int dispatch(const CliArgs& a,
+             const CliCommands& c,
+             const TerminalInfo& terminal,
+             std::ostream& out,
+             std::ostream& err) {
+  if (c.scan->parsed()) {
+    return run_scan_command(a.scan, terminal, out, err);
+  }
+  if (c.batch->parsed()) {
+    // Rules and baseline are loaded once here: a broken rule stops the batch (exit 2) before any
+    // host starts, instead of failing every host.
+    (void)load_catalog_or_throw(a.batch.rules_dir);
+    (void)load_site_baseline_or_throw(a.batch.baseline);
+    return run_batch(a.batch, terminal, SMSSAUDIT_VERSION, err);
+  }
+  if (c.list->parsed()) {
+    return rules_list(a.rules_dir, out);
+  }
+  if (c.show->parsed()) {
+    return rules_show(a.rules_dir, a.show_id, out);
+  }
+  if (c.validate->parsed()) {
+    return rules_validate(a.validate_dir, out, err);
+  }
+  if (c.recover->parsed()) {
+    return run_hive_recover(a.recover, out, err);
+  }
+  return kExitUsage;
+}
+
+}  // namespace
+
+TerminalInfo TerminalInfo::detect() {
+  TerminalInfo t;
+  t.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
+  t.stderr_is_terminal = ::isatty(STDERR_FILENO) == 1;
+  // NOLINTBEGIN(concurrency-mt-unsafe): read once at start-up, before any thread exists
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  // NOLINTEND(concurrency-mt-unsafe)
+  t.no_color = no_color != nullptr && *no_color != '\0';  // no-color.org: set and not empty
+  t.dumb = term != nullptr && std::string_view(term) == "dumb";
+  if (t.stderr_is_terminal) {
+    winsize ws{};
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): ioctl(2) is variadic
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+      t.stderr_width = ws.ws_col;
+    }
+  }
+  return t;
+}
+
+int run_cli(int argc,
+            const char* const* argv,
+            std::ostream& out,
+            std::ostream& err,
+            const TerminalInfo& terminal) {
+  CLI::App app{app_description()};
+  CliArgs args;
+  const CliCommands commands = configure(app, args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) {  // --help / --version
-      app.exit(e, out, err);
-      return kExitOk;
-    }
     app.exit(e, out, err);
-    return kExitUsage;
+    return e.get_exit_code() == 0 ? kExitOk : kExitUsage;  // --help / --version are not errors
   }
 
   try {
-    if (scan_cmd->parsed()) {
-      return run_scan_command(scan, out, err);
-    }
-    if (list_cmd->parsed()) {
-      return rules_list(rules_dir, out);
-    }
-    if (show_cmd->parsed()) {
-      return rules_show(rules_dir, show_id, out);
-    }
-    if (validate_cmd->parsed()) {
-      return rules_validate(validate_dir, out, err);
-    }
-    if (recover_cmd->parsed()) {
-      return run_hive_recover(recover, out, err);
-    }
+    return dispatch(args, commands, terminal, out, err);
   } catch (const FatalError& e) {
     err << "smssaudit: " << e.message() << '\n';
     return e.exit_code();
@@ -436,11 +666,34 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     err << "smssaudit: internal error: " << e.what() << '\n';
     return kExitUsage;
   }
-  return kExitUsage;
+}
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  return run_cli(argc, argv, out, err, TerminalInfo::detect());
 }
 
 int run_cli(int argc, char** argv) {
   return run_cli(argc, argv, std::cout, std::cerr);
+}
+
+std::vector<OptionHelp> option_help() {
+  CLI::App app{app_description()};
+  CliArgs args;
+  configure(app, args);
+  std::vector<OptionHelp> options;
+  std::vector<std::string> commands;
+  collect_help(app, "", options, commands);
+  return options;
+}
+
+std::vector<std::string> command_names() {
+  CLI::App app{app_description()};
+  CliArgs args;
+  configure(app, args);
+  std::vector<OptionHelp> options;
+  std::vector<std::string> commands;
+  collect_help(app, "", options, commands);
+  return commands;
 }
 
 }  // namespace smssaudit::app

@@ -3,17 +3,42 @@
 // rest of the scan.
 #pragma once
 
+#include "smssaudit/app/pipeline.hpp"
 #include "smssaudit/core/diagnostics.hpp"
 #include "smssaudit/facts/events.hpp"
 #include "smssaudit/readers/evtx_reader.hpp"
+#include "smssaudit/readers/locate.hpp"
 #include "smssaudit/report/report.hpp"
 
+#include <functional>
 #include <vector>
 
 namespace smssaudit::app {
 
+/// The scan's progress callback (ScanRequest::progress): one call every few MB of each log.
+using ProgressFn = std::function<void(const ScanProgress&)>;
+
+/// The inputs[] entry of an event log before it is read: path, kind, size and (inside an image)
+/// location, with the same status and "input.unreadable" diagnostic as the pipeline's describe()
+/// when it cannot be opened, but without hashing it: read_event_logs hashes it while parsing
+/// (issue 8), so a log is read once instead of twice. sha256 stays "" until then.
+report::InputEntry describe_event_log(const readers::LocatedArtifact& artifact,
+                                      DiagnosticSink& sink);
+
 /// Reads every input of kind event_log with status "ok"; a file that cannot be read at all is
-/// marked unreadable, one read with damage partial (its diagnostics say what was lost).
+/// marked unreadable, one read with damage partial (its diagnostics say what was lost). Each is
+/// opened through the located artifact of the same path when one is given (a log inside a disk
+/// image), else as a file by its path. An input without a SHA-256 yet (describe_event_log) gets
+/// its hash and size from the same read; one the reader refuses is hashed on its own, so
+/// inputs[].sha256 is set for every readable input, as describe() would have set it.
+std::vector<facts::EventLogFile> read_event_logs(
+    report::Report& rep,
+    const std::vector<readers::LocatedArtifact>& artifacts,
+    const readers::EvtxReadOptions& options,
+    DiagnosticSink& sink,
+    const ProgressFn& progress = {});
+
+/// Same, every input opened by its path (files on disk).
 std::vector<facts::EventLogFile> read_event_logs(report::Report& rep,
                                                  const readers::EvtxReadOptions& options,
                                                  DiagnosticSink& sink);

@@ -4,6 +4,7 @@
 #include "app/event_log_stage.hpp"
 #include "smssaudit/analysis/lineage.hpp"
 #include "smssaudit/analysis/smss_config_audit.hpp"
+#include "smssaudit/core/text.hpp"
 #include "smssaudit/evidence/evidence.hpp"
 #include "smssaudit/readers/evtx_reader.hpp"
 #include "smssaudit/readers/hive_reader.hpp"
@@ -11,6 +12,7 @@
 #include "smssaudit/rules/engine.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace smssaudit::app {
 namespace {
@@ -32,6 +34,54 @@ report::InputEntry describe(const std::string& path,
     sink.add(DiagLevel::kError, "input.unreadable", path, "", described.error().message());
   }
   return entry;
+}
+
+/// Same for an artifact the locator found: a file on disk by path, a file inside a disk image
+/// through its ByteSource (with its location in the image for provenance).
+report::InputEntry describe(const readers::LocatedArtifact& artifact,
+                            const std::string& kind,
+                            DiagnosticSink& sink) {
+  if (!artifact.open) {
+    return describe(artifact.path, kind, sink);
+  }
+  report::InputEntry entry;
+  auto source = artifact.open();
+  auto described = source ? evidence::describe_source(**source, kind)
+                          : Result<evidence::Evidence>(fail(std::move(source).error()));
+  if (described) {
+    entry.evidence = *described;
+  } else {
+    entry.evidence.path = artifact.path;
+    entry.evidence.kind = kind;
+    entry.evidence.status = "unreadable";
+    sink.add(DiagLevel::kError, "input.unreadable", artifact.path, "", described.error().message());
+  }
+  entry.evidence.location = artifact.location;
+  return entry;
+}
+
+/// Hives read from a disk image are read into memory (libregf opens them through a libbfio
+/// memory range); the largest real SYSTEM hives are tens of MiB, SOFTWARE a few hundred.
+constexpr std::uint64_t kMaxHiveBytes = 1ULL << 30;
+
+Result<std::vector<std::uint8_t>> read_whole(const readers::LocatedArtifact& artifact) {
+  auto source = artifact.open();
+  if (!source) {
+    return fail(std::move(source).error());
+  }
+  const std::uint64_t size = (*source)->size();
+  if (size > kMaxHiveBytes) {
+    return fail(ErrorCode::kIo,
+                artifact.path,
+                "declared size " + std::to_string(size) + " bytes exceeds the 1 GiB hive limit");
+  }
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  auto got = (*source)->read_at(0, bytes);
+  if (!got) {
+    return fail(std::move(got).error());
+  }
+  bytes.resize(*got);
+  return bytes;
 }
 
 /// Runs a hive reader on an input that could be hashed; a reader failure marks the input
@@ -112,6 +162,94 @@ SystemState read_system(report::InputEntry& input, DiagnosticSink& sink) {
   return st;
 }
 
+/// Transaction logs of a hive inside an image, read into memory for the replay.
+struct HiveLogs {
+  std::vector<facts::HiveLogFile> facts;
+  std::vector<std::vector<std::uint8_t>> bytes;  ///< owns what `inputs` point into
+  std::vector<readers::LogInput> inputs;
+};
+
+HiveLogs read_hive_logs(const std::vector<readers::LocatedArtifact>& log_artifacts) {
+  HiveLogs out;
+  out.bytes.reserve(log_artifacts.size());  // `inputs` keep spans into these buffers
+  for (const auto& la : log_artifacts) {
+    facts::HiveLogFile log;
+    log.path = la.path;
+    auto lb = read_whole(la);
+    readers::LogInput in{la.path, {}, ""};
+    if (lb) {
+      log.size = lb->size();
+      if (auto bb = readers::parse_base_block(*lb, lb->size())) {
+        log.base = *bb;
+      }
+      out.bytes.push_back(std::move(*lb));
+      in.bytes = out.bytes.back();
+    } else {
+      in.unreadable = lb.error().message();
+    }
+    out.facts.push_back(std::move(log));
+    out.inputs.push_back(std::move(in));
+  }
+  return out;
+}
+
+/// read_system() for a SYSTEM hive inside a disk image: the hive and its logs are read into
+/// memory, replayed there when the hive is dirty, and opened from memory.
+SystemState read_system_image(report::InputEntry& input,
+                              const readers::LocatedArtifact& hive,
+                              const std::vector<readers::LocatedArtifact>& log_artifacts,
+                              DiagnosticSink& sink) {
+  SystemState st;
+  if (input.evidence.status != "ok") {
+    return st;
+  }
+  const std::string& path = hive.path;
+  auto bytes = read_whole(hive);
+  if (!bytes) {
+    input.evidence.status = "unreadable";
+    sink.add(DiagLevel::kError, to_string(bytes.error().code), path, "", bytes.error().message());
+    return st;
+  }
+  auto base = readers::parse_base_block(*bytes, bytes->size());
+  const HiveLogs hive_logs = read_hive_logs(log_artifacts);
+  const std::vector<facts::HiveLogFile>& logs = hive_logs.facts;
+  const std::vector<readers::LogInput>& log_inputs = hive_logs.inputs;
+  auto disk = readers::read_system_hive_image(*bytes, path, sink);
+  if (disk) {
+    disk->path = path;
+    disk->logs = logs;
+  }
+  const bool dirty = base && base->signature_ok && base->dirty();
+  if (dirty && any_log_content(logs)) {
+    auto replay = readers::replay_hive(*bytes, path, log_inputs, sink);
+    if (replay && replay->report.performed) {
+      auto image = readers::read_system_hive_image(replay->image, path, sink);
+      if (image) {
+        image->path = path;
+        image->base = *base;
+        image->logs = logs;
+        image->replay = replay->report;
+        st.audited = std::move(*image);
+        if (disk) {
+          st.on_disk = std::move(*disk);
+        }
+        return st;
+      }
+      sink.add(DiagLevel::kError, "replay.image_unreadable", path, "", image.error().message());
+    }
+    if (replay && disk) {
+      disk->replay = replay->report;
+    }
+  }
+  if (!disk) {
+    input.evidence.status = "unreadable";
+    sink.add(DiagLevel::kError, to_string(disk.error().code), path, "", disk.error().message());
+    return st;
+  }
+  st.audited = std::move(*disk);
+  return st;
+}
+
 /// Registry values the transaction logs changed (registry.replay_change facts).
 std::vector<rules::ChangedValue> changed_values(const std::vector<facts::Fact>& facts) {
   std::vector<rules::ChangedValue> out;
@@ -167,14 +305,14 @@ std::vector<analysis::BootProgram> boot_programs(const std::vector<facts::Fact>&
   return out;
 }
 
-/// Chooses the SYSTEM and SOFTWARE hives among what the locator found. One installation per
-/// report for now: extra SYSTEM hives (RegBack copies, a second host) are listed but not used.
-void add_hive_inputs(const readers::LocatedEvidence& located,
-                     const ScanRequest& request,
+/// Chooses the SYSTEM and SOFTWARE hives of one installation among what the locator found. Extra
+/// SYSTEM hives of the same installation (RegBack copies) are listed but not used.
+void add_hive_inputs(const readers::HostEvidence& located,
+                     const std::string& software_override,
                      report::Report& rep,
                      DiagnosticSink& sink) {
   for (std::size_t i = 0; i < located.system_hives.size(); ++i) {
-    rep.inputs.push_back(describe(located.system_hives[i].path, evidence::kKindSystemHive, sink));
+    rep.inputs.push_back(describe(located.system_hives[i], evidence::kKindSystemHive, sink));
     if (i > 0) {
       rep.inputs.back().evidence.status = "not_used";
       sink.add(DiagLevel::kWarning,
@@ -182,15 +320,14 @@ void add_hive_inputs(const readers::LocatedEvidence& located,
                located.system_hives[i].path,
                "",
                "another SYSTEM hive was found; only " + located.system_hives[0].path +
-                   " is audited in this report");
+                   " is audited for this installation");
     }
   }
-  std::string software = request.software_hive;
-  if (software.empty() && !located.software_hives.empty()) {
-    software = located.software_hives.front().path;
-  }
-  if (!software.empty()) {
-    rep.inputs.push_back(describe(software, evidence::kKindSoftwareHive, sink));
+  if (!software_override.empty()) {
+    rep.inputs.push_back(describe(software_override, evidence::kKindSoftwareHive, sink));
+  } else if (!located.software_hives.empty()) {
+    rep.inputs.push_back(
+        describe(located.software_hives.front(), evidence::kKindSoftwareHive, sink));
   }
 }
 
@@ -203,7 +340,21 @@ report::InputEntry* find_input(report::Report& rep, const char* kind) {
   return nullptr;
 }
 
+/// The located artifact an input was described from; nullptr for a path given by option.
+const readers::LocatedArtifact* artifact_of(const readers::HostEvidence& located,
+                                            const report::InputEntry& input) {
+  for (const auto* list : {&located.system_hives, &located.software_hives, &located.hive_logs}) {
+    for (const auto& a : *list) {
+      if (a.path == input.evidence.path) {
+        return &a;
+      }
+    }
+  }
+  return nullptr;
+}
+
 RegistryPart read_registry(report::Report& rep,
+                           const readers::HostEvidence& located,
                            const ScanRequest& request,
                            DiagnosticSink& sink,
                            std::optional<facts::SystemHive>& on_disk) {
@@ -214,20 +365,44 @@ RegistryPart read_registry(report::Report& rep,
     return part;
   }
   const std::string system_sha = sys_in->evidence.sha256;
-  SystemState state = read_system(*sys_in, sink);
+  const readers::LocatedArtifact* sys_artifact = artifact_of(located, *sys_in);
+  const bool in_image = sys_artifact != nullptr && sys_artifact->open;
+  SystemState state = in_image ? read_system_image(*sys_in, *sys_artifact, located.hive_logs, sink)
+                               : read_system(*sys_in, sink);
   part.system = std::move(state.audited);
   on_disk = std::move(state.on_disk);
   std::string software_sha;
   if (soft_in != nullptr) {
     software_sha = soft_in->evidence.sha256;
-    part.software = read_hive(*soft_in, readers::read_software_hive, sink);
+    const readers::LocatedArtifact* soft_artifact = artifact_of(located, *soft_in);
+    if (soft_artifact != nullptr && soft_artifact->open) {
+      part.software = read_hive(
+          *soft_in,
+          [soft_artifact](const std::string& path,
+                          DiagnosticSink& s) -> Result<facts::SoftwareHive> {
+            auto bytes = read_whole(*soft_artifact);
+            if (!bytes) {
+              return fail(std::move(bytes).error());
+            }
+            return readers::read_software_hive_image(*bytes, path, s);
+          },
+          sink);
+    } else {
+      part.software = read_hive(*soft_in, readers::read_software_hive, sink);
+    }
   }
   if (!part.system) {
     return part;
   }
   // Log files found beside the hive are artifacts too: list them with their hashes.
-  for (const auto& log : part.system->logs) {
-    rep.inputs.push_back(describe(log.path, evidence::kKindHiveLog, sink));
+  if (in_image) {
+    for (const auto& log : located.hive_logs) {
+      rep.inputs.push_back(describe(log, evidence::kKindHiveLog, sink));
+    }
+  } else {
+    for (const auto& log : part.system->logs) {
+      rep.inputs.push_back(describe(log.path, evidence::kKindHiveLog, sink));
+    }
   }
   analysis::AuditInput in;
   in.system = &*part.system;
@@ -246,40 +421,93 @@ RegistryPart read_registry(report::Report& rep,
   return part;
 }
 
-}  // namespace
+/// The expected-artifact checklist of one installation: which of the artifacts smssaudit reads
+/// (design.md 2) the scan had. Event logs count by the channel recorded in them, not by file name.
+std::vector<report::ExpectedArtifact> artifact_checklist(
+    const std::vector<report::InputEntry>& inputs,
+    const std::optional<facts::SystemHive>& system,
+    const std::vector<facts::EventLogFile>& logs) {
+  std::vector<report::ExpectedArtifact> out;
+  const auto used = [&inputs](const char* kind) {
+    report::ExpectedArtifact a;
+    for (const auto& in : inputs) {
+      if (in.evidence.kind == kind && in.evidence.status != "not_used" &&
+          in.evidence.status != "missing") {
+        a.paths.push_back(in.evidence.path);
+      }
+    }
+    a.found = !a.paths.empty();
+    return a;
+  };
+  report::ExpectedArtifact sys = used(evidence::kKindSystemHive);
+  sys.artifact = "SYSTEM";
+  out.push_back(std::move(sys));
+  report::ExpectedArtifact sys_logs;
+  sys_logs.artifact = "SYSTEM transaction logs";
+  if (system) {
+    for (const auto& l : system->logs) {
+      sys_logs.paths.push_back(l.path);
+    }
+  }
+  sys_logs.found = !sys_logs.paths.empty();
+  out.push_back(std::move(sys_logs));
+  report::ExpectedArtifact soft = used(evidence::kKindSoftwareHive);
+  soft.artifact = "SOFTWARE";
+  out.push_back(std::move(soft));
+  for (const char* channel :
+       {"Security",
+        "System",
+        "Microsoft-Windows-Sysmon/Operational",
+        "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"}) {
+    report::ExpectedArtifact a;
+    a.artifact = channel;
+    for (const auto& l : logs) {
+      if (text::iequals(l.channel_name, channel)) {
+        a.paths.push_back(l.path);
+      }
+    }
+    a.found = !a.paths.empty();
+    out.push_back(std::move(a));
+  }
+  return out;
+}
 
-ScanOutcome run_scan(const ScanRequest& request) {
-  ScanOutcome outcome;
-  report::Report& rep = outcome.report;
-  rep.tool_version = request.tool_version;
-  rep.ruleset_sha256 = request.catalog->sha256;
-  rep.ruleset_count = request.catalog->rules.size();
-  DiagnosticSink sink;
+/// One installation scanned: its report and the inputs it used.
+struct HostScan {
+  report::HostReport host;
+  std::vector<report::InputEntry> inputs;
+  bool usable = false;
+  bool reported = false;  ///< false when the host had nothing at all to report
+};
 
-  // 1. Evidence: what each input is (by content), then size and SHA-256 of every artifact before
-  //    anything parses it, so the report pins exactly which bytes were analysed.
-  const readers::LocatedEvidence located = readers::locate_evidence(request.evidence, sink);
-  add_hive_inputs(located, request, rep, sink);
+/// Scans one installation (design.md 3): readers, analyses, rules and verdict. `software` is the
+/// --software override (default host only). `fallback_name` names the host when the SYSTEM hive
+/// gives no ComputerName.
+HostScan scan_host(const readers::HostEvidence& located,
+                   const ScanRequest& request,
+                   const std::string& software,
+                   const std::string& fallback_name,
+                   DiagnosticSink& sink) {
+  HostScan scan;
+  // Inputs are collected in a report of their own, then handed to the caller with the host name.
+  report::Report rep;
+
+  // 1. Evidence: size and SHA-256 of every artifact before anything parses it, so the report
+  //    pins exactly which bytes were analysed.
+  add_hive_inputs(located, software, rep, sink);
   for (const auto& log : located.event_logs) {
-    rep.inputs.push_back(describe(log.path, evidence::kKindEventLog, sink));
-  }
-  for (const auto& missing : located.missing) {
-    rep.inputs.push_back(describe(missing, evidence::kKindUnknown, sink));  // status "missing"
-  }
-  for (const auto& unknown : located.unrecognised) {
-    report::InputEntry entry = describe(unknown.path, evidence::kKindUnknown, sink);
-    entry.evidence.status = "unrecognised";
-    rep.inputs.push_back(std::move(entry));
+    rep.inputs.push_back(describe_event_log(log, sink));
   }
 
   // 2. Readers. SYSTEM is optional now that event logs alone can be analysed; SOFTWARE is
   //    context (OS build, SystemRoot): a bad one costs precision, not the run.
   std::optional<facts::SystemHive> on_disk;
-  RegistryPart registry = read_registry(rep, request, sink, on_disk);
+  RegistryPart registry = read_registry(rep, located, request, sink, on_disk);
   readers::EvtxReadOptions evtx_options;
   evtx_options.engine = request.evtx_engine == "libevtx" ? readers::EvtxEngine::kLibevtx
                                                          : readers::EvtxEngine::kNative;
-  const std::vector<facts::EventLogFile> logs = read_event_logs(rep, evtx_options, sink);
+  const std::vector<facts::EventLogFile> logs =
+      read_event_logs(rep, located.event_logs, evtx_options, sink, request.progress);
 
   // 3. Analyses: derived facts and coverage gaps; no judgement here.
   analysis::LineageInput lin_in;
@@ -298,7 +526,7 @@ ScanOutcome run_scan(const ScanRequest& request) {
 
   // 4. Rules judge the facts. Findings on values that only the hive's logs held were made
   //    shortly before acquisition: their priority is raised.
-  report::HostReport host;
+  report::HostReport& host = scan.host;
   if (registry.audit) {
     host.findings =
         rules::evaluate(request.catalog->rules, registry.audit->facts, registry.confidence);
@@ -319,8 +547,9 @@ ScanOutcome run_scan(const ScanRequest& request) {
   host.coverage.insert(host.coverage.end(), lineage.gaps.begin(), lineage.gaps.end());
   host.lineage = std::move(lineage.lineage);
   host.os.software = registry.software;
+  host.evidence_root = located.root;
   if (host.name.empty()) {
-    host.name = request.evidence.empty() ? std::string("unknown") : request.evidence.front();
+    host.name = fallback_name;
   }
 
   // 5. Verdict: never "clean" with a coverage gap.
@@ -330,7 +559,7 @@ ScanOutcome run_scan(const ScanRequest& request) {
   // read. Without either the host is still reported (what was read, and why) but exit code is 3.
   const bool logs_usable = std::any_of(
       logs.begin(), logs.end(), [](const auto& l) { return l.records + l.recovered > 0; });
-  outcome.usable = hive_usable || logs_usable;
+  scan.usable = hive_usable || logs_usable;
   if (registry.system && !hive_usable) {
     sink.add(DiagLevel::kError,
              "registry.no_control_sets",
@@ -338,12 +567,86 @@ ScanOutcome run_scan(const ScanRequest& request) {
              "",
              "no ControlSetNNN key: not a SYSTEM hive, or too damaged to audit");
   }
+  host.artifacts = artifact_checklist(rep.inputs, registry.system, logs);
   host.system = std::move(registry.system);
-  if (host.system || !logs.empty() || outcome.usable) {
-    rep.hosts.push_back(std::move(host));
+  scan.reported = host.system || !logs.empty() || scan.usable;
+  scan.inputs = std::move(rep.inputs);
+  return scan;
+}
+
+/// Host names are keys for people and pipelines (inputs[].host, batch summaries): two hosts of
+/// one report never share one. A repeated name gets " (2)", " (3)"...
+void make_names_unique(std::vector<HostScan>& scans) {
+  std::map<std::string, int> seen;
+  for (auto& s : scans) {
+    const int n = ++seen[s.host.name];
+    if (n > 1) {
+      s.host.name += " (" + std::to_string(n) + ")";
+    }
+  }
+}
+
+/// Disk images are listed too, not hashed (they can be terabytes; E01 carries its own hashes):
+/// their artifacts are, per host. One with no Windows installation is accounted for here.
+void list_images(const readers::LocatedEvidence& located, report::Report& rep) {
+  for (const auto& img : located.images) {
+    report::InputEntry entry;
+    entry.evidence.path = img.path;
+    entry.evidence.kind = evidence::kKindDiskImage;
+    entry.evidence.size = img.size;
+    entry.evidence.status = !img.opened ? "unreadable" : img.installations > 0 ? "ok" : "not_used";
+    rep.inputs.push_back(std::move(entry));
+  }
+}
+
+}  // namespace
+
+ScanOutcome run_scan(const ScanRequest& request) {
+  ScanOutcome outcome;
+  report::Report& rep = outcome.report;
+  rep.tool_version = request.tool_version;
+  rep.ruleset_sha256 = request.catalog->sha256;
+  rep.ruleset_count = request.catalog->rules.size();
+  DiagnosticSink sink;
+
+  // What each input is (by content) and which installation it belongs to.
+  const readers::LocatedEvidence located = readers::locate_evidence(request.evidence, sink);
+  std::vector<HostScan> scans;
+  for (std::size_t i = 0; i < located.hosts.size(); ++i) {
+    const readers::HostEvidence& h = located.hosts[i];
+    const bool is_default = i == 0;
+    const std::string fallback =
+        !h.label.empty()
+            ? h.label
+            : (request.evidence.empty() ? std::string("unknown") : request.evidence[0]);
+    HostScan scan =
+        scan_host(h, request, is_default ? request.software_hive : std::string(), fallback, sink);
+    if (scan.reported || (is_default && located.hosts.size() == 1)) {
+      scans.push_back(std::move(scan));
+    }
+  }
+  make_names_unique(scans);
+  for (auto& scan : scans) {
+    for (auto& in : scan.inputs) {
+      in.evidence.host = scan.host.name;
+      rep.inputs.push_back(std::move(in));
+    }
+    outcome.usable = outcome.usable || scan.usable;
+    if (scan.reported) {
+      rep.hosts.push_back(std::move(scan.host));
+    }
+  }
+  list_images(located, rep);
+  for (const auto& missing : located.missing) {
+    rep.inputs.push_back(describe(missing, evidence::kKindUnknown, sink));  // status "missing"
+  }
+  for (const auto& unknown : located.unrecognised) {
+    report::InputEntry entry = describe(unknown.path, evidence::kKindUnknown, sink);
+    entry.evidence.status = "unrecognised";
+    rep.inputs.push_back(std::move(entry));
   }
 
-  // 6. Diagnostics go to the input they concern; the rest are run-level.
+  // Diagnostics go to the input they concern; the rest are run-level.
   distribute_diagnostics(sink, rep);
   return outcome;
 }

@@ -1,7 +1,7 @@
 // Evidence description: size and SHA-256 of an input, read strictly read-only.
 #include "smssaudit/evidence/evidence.hpp"
 
-#include "evidence/read_only_file.hpp"
+#include "smssaudit/evidence/file_source.hpp"
 
 #include <openssl/evp.h>
 
@@ -45,22 +45,17 @@ std::string sha256_hex(const void* data, std::size_t size) {
   return to_hex(digest.data(), len);
 }
 
-Result<Evidence> describe_file(const std::string& path, const std::string& kind) {
-  // Only regular files are hashed: ReadOnlyFile::open refuses FIFOs and devices.
-  auto file = ReadOnlyFile::open(path);
-  if (!file) {
-    return fail(std::move(file).error());
-  }
-
+Result<Evidence> describe_source(const ByteSource& source, const std::string& kind) {
+  const std::string& name = source.name();
   const std::unique_ptr<EVP_MD_CTX, EvpCtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return fail(ErrorCode::kIo, path, "cannot initialise SHA-256");
+    return fail(ErrorCode::kIo, name, "cannot initialise SHA-256");
   }
-  // Stream the file: hives and EVTX logs can be hundreds of MiB, so never load them whole.
+  // Stream the bytes: hives and EVTX logs can be hundreds of MiB, so never load them whole.
   std::vector<std::uint8_t> block(kBlockSize);
   std::uint64_t total = 0;
   for (;;) {
-    auto n = file->read_up_to(block);
+    auto n = source.read_at(total, block);
     if (!n) {
       return fail(std::move(n).error());
     }
@@ -68,24 +63,33 @@ Result<Evidence> describe_file(const std::string& path, const std::string& kind)
       break;
     }
     if (EVP_DigestUpdate(ctx.get(), block.data(), *n) != 1) {
-      return fail(ErrorCode::kIo, path, "SHA-256 update failed");
+      return fail(ErrorCode::kIo, name, "SHA-256 update failed");
     }
     total += *n;
   }
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned len = 0;
   if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &len) != 1) {
-    return fail(ErrorCode::kIo, path, "SHA-256 final failed");
+    return fail(ErrorCode::kIo, name, "SHA-256 final failed");
   }
 
   Evidence ev;
-  ev.path = path;
+  ev.path = name;
   ev.kind = kind;
-  // The size hashed, not st_size: they differ only if the file changed while being read.
+  // The size hashed, not the size at open: they differ only if the file changed while being read.
   ev.size = total;
   ev.sha256 = to_hex(digest.data(), len);
   ev.status = "ok";
   return ev;
+}
+
+Result<Evidence> describe_file(const std::string& path, const std::string& kind) {
+  // Only regular files are hashed: open_file_source refuses FIFOs and devices.
+  auto source = open_file_source(path);
+  if (!source) {
+    return fail(std::move(source).error());
+  }
+  return describe_source(**source, kind);
 }
 
 }  // namespace smssaudit::evidence

@@ -3,7 +3,46 @@
 
 #include "smssaudit/core/text.hpp"
 
+#include <ostream>
+
 namespace smssaudit::facts {
+namespace {
+
+// A 1 GB Security log has a few thousand distinct values; past this many the pool starts over, so
+// unique values (GUIDs, command lines with random arguments) cannot make it grow without bound.
+constexpr std::size_t kMaxPooled = std::size_t{1} << 16U;
+
+}  // namespace
+
+Text::Text(std::string_view s) {
+  if (!s.empty()) {
+    s_ = std::make_shared<const std::string>(s);
+  }
+}
+
+const std::string& Text::str() const noexcept {
+  static const std::string no_text;
+  return s_ ? *s_ : no_text;
+}
+
+std::ostream& operator<<(std::ostream& os, const Text& t) {
+  return os << t.view();
+}
+
+Text TextPool::intern(std::string_view s) {
+  if (s.empty()) {
+    return {};
+  }
+  if (const auto it = table_.find(s); it != table_.end()) {
+    return it->second;
+  }
+  if (table_.size() >= kMaxPooled) {
+    table_.clear();
+  }
+  Text t(s);
+  table_.emplace(t.view(), t);  // the key views the Text's own, never-moving storage
+  return t;
+}
 
 const char* to_string(LogChannel c) noexcept {
   switch (c) {

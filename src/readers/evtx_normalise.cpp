@@ -93,6 +93,38 @@ std::string find_channel_in_xml(std::string_view xml) {
   return text::trim(xml.substr(from, end - from));
 }
 
+void sort_by_record_id(std::vector<facts::Event>& events) {
+  const auto by_id = [](const facts::Event& a, const facts::Event& b) {
+    return a.ref.record_id < b.ref.record_id;
+  };
+  if (std::is_sorted(events.begin(), events.end(), by_id)) {
+    return;
+  }
+  std::vector<std::size_t> order(events.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::stable_sort(order.begin(), order.end(), [&events](std::size_t a, std::size_t b) {
+    return events[a].ref.record_id < events[b].ref.record_id;
+  });
+  // Position i receives the event at order[i]: follow each cycle with one event in hand.
+  std::vector<bool> placed(events.size(), false);
+  for (std::size_t start = 0; start < events.size(); ++start) {
+    if (placed[start] || order[start] == start) {
+      continue;
+    }
+    facts::Event held = std::move(events[start]);
+    std::size_t j = start;
+    while (order[j] != start) {
+      events[j] = std::move(events[order[j]]);
+      placed[j] = true;
+      j = order[j];
+    }
+    events[j] = std::move(held);
+    placed[j] = true;
+  }
+}
+
 std::optional<std::uint64_t> parse_number(std::string_view text, int base) noexcept {
   // Never strtoull: it accepts signs and leading junk, depends on errno, and would read "0x" as 0.
   // from_chars with a full-consumption check rejects everything that is not exactly a number.
@@ -196,7 +228,14 @@ pugi::xml_node child_local(pugi::xml_node parent, std::string_view name) {
 /// record was read into, which outlives every Fields object.
 class Fields {
  public:
+  explicit Fields(facts::TextPool* pool) : pool_(pool) {}
+
   void add(std::string_view name, std::string_view value) { items_.emplace_back(name, value); }
+
+  /// `s` as event text: interned when the reader gave a pool (one copy per distinct value).
+  facts::Text make(std::string_view s) const {
+    return pool_ != nullptr ? pool_->intern(s) : facts::Text(s);
+  }
 
   /// The value as recorded ("" when the field is missing).
   std::string_view raw(std::string_view name) const {
@@ -206,10 +245,12 @@ class Fields {
   }
 
   /// The value, or "" when missing, empty or "-" (Security auditing's "absent").
-  std::string text(std::string_view name) const {
+  std::string_view text_view(std::string_view name) const {
     const std::string_view v = raw(name);
-    return v == "-" ? std::string() : std::string(v);
+    return v == "-" ? std::string_view() : v;
   }
+
+  facts::Text text(std::string_view name) const { return make(text_view(name)); }
 
   std::optional<std::uint64_t> hex(std::string_view name) const {
     return parse_number(raw(name), 16);
@@ -232,6 +273,7 @@ class Fields {
   }
 
  private:
+  facts::TextPool* pool_;
   std::vector<std::pair<std::string_view, std::string_view>> items_;
 };
 
@@ -257,8 +299,8 @@ void collect_fields(pugi::xml_node event, evtx::RecordFields& out) {
   }
 }
 
-Fields fields_of(const evtx::RecordFields& r) {
-  Fields f;
+Fields fields_of(const evtx::RecordFields& r, facts::TextPool* pool) {
+  Fields f(pool);
   for (const auto& [name, value] : r.data) {
     f.add(name, value);
   }
@@ -266,13 +308,19 @@ Fields fields_of(const evtx::RecordFields& r) {
 }
 
 /// "DOMAIN\name" from two Security fields, leaving out parts recorded as "-" or empty.
-std::string account(const Fields& f, std::string_view domain_field, std::string_view name_field) {
-  const std::string domain = f.text(domain_field);
-  const std::string name = f.text(name_field);
+facts::Text account(const Fields& f, std::string_view domain_field, std::string_view name_field) {
+  const std::string_view domain = f.text_view(domain_field);
+  const std::string_view name = f.text_view(name_field);
   if (name.empty()) {
-    return "";
+    return {};
   }
-  return domain.empty() ? name : domain + "\\" + name;
+  if (domain.empty()) {
+    return f.make(name);
+  }
+  std::string both;
+  both.reserve(domain.size() + 1 + name.size());
+  both.append(domain).append(1, '\\').append(name);
+  return f.make(both);
 }
 
 /// GUIDs are compared as text downstream: upper-case with braces, and the all-zero GUID (Sysmon's
@@ -335,8 +383,8 @@ std::string well_known_sid(std::string_view user) {
 }
 
 // Sysmon writes "?" where it does not know a parent's image or command line.
-std::string drop_unknown(const std::string& value) {
-  return value == "?" ? std::string() : value;
+facts::Text drop_unknown(const facts::Text& value) {
+  return value == "?" ? facts::Text() : value;
 }
 
 // ---- Per-provider fillers
@@ -361,10 +409,10 @@ void fill_4688(const Fields& f, Event& e) {
   e.parent_image = f.text("ParentProcessName");
   e.integrity = f.text("MandatoryLabel");
   fill_subject(f, e);
-  const std::string target_sid = f.text("TargetUserSid");
+  facts::Text target_sid = f.text("TargetUserSid");
   if (!target_sid.empty() && target_sid != "S-1-0-0") {
-    e.user_sid = target_sid;
-    if (std::string name = account(f, "TargetDomainName", "TargetUserName"); !name.empty()) {
+    e.user_sid = std::move(target_sid);
+    if (facts::Text name = account(f, "TargetDomainName", "TargetUserName"); !name.empty()) {
       e.user_name = std::move(name);
     }
     if (const auto target_logon = f.hex("TargetLogonId"); target_logon && *target_logon != 0) {
@@ -418,7 +466,7 @@ void fill_eventlog(std::uint16_t id, const Fields& f, Event& e) {
   }
   e.kind = EventKind::kLogCleared;
   fill_subject(f, e);
-  e.cleared_channel = id == 1102 ? std::string("Security") : f.text("Channel");
+  e.cleared_channel = id == 1102 ? f.make("Security") : f.text("Channel");
 }
 
 // Sysmon 1 / 5 (events.md 2.1): decimal PIDs, hex LogonId, UtcTime as the event's own time.
@@ -427,13 +475,13 @@ void fill_sysmon(std::uint16_t id, const Fields& f, Event& e) {
   if (const std::uint64_t utc = f.time("UtcTime"); utc != 0) {
     e.time = utc;
   }
-  e.process_guid = normalise_guid(f.raw("ProcessGuid"));
+  e.process_guid = f.make(normalise_guid(f.raw("ProcessGuid")));
   e.pid = f.dec("ProcessId");
   e.image = f.text("Image");
   e.user_name = f.text("User");
   // Sysmon records the account by name only; the lineage rules need SIDs, and only the service
   // accounts have a SID that is the same on every host.
-  e.user_sid = well_known_sid(e.user_name);
+  e.user_sid = f.make(well_known_sid(e.user_name));
   if (id != 1) {  // event 5 has nothing more (its User exists only in newer schemas)
     return;
   }
@@ -441,7 +489,7 @@ void fill_sysmon(std::uint16_t id, const Fields& f, Event& e) {
   e.logon_id = f.hex("LogonId");
   e.session_id = f.dec32("TerminalSessionId");
   e.integrity = f.text("IntegrityLevel");
-  e.parent_guid = normalise_guid(f.raw("ParentProcessGuid"));
+  e.parent_guid = f.make(normalise_guid(f.raw("ParentProcessGuid")));
   e.parent_pid = f.dec("ParentProcessId");
   e.parent_image = drop_unknown(f.text("ParentImage"));
   e.parent_command_line = drop_unknown(f.text("ParentCommandLine"));
@@ -655,6 +703,12 @@ bool is_relevant_event(std::string_view provider, std::uint16_t event_id) noexce
 
 XmlNormalisation normalise_event_xml_detailed(std::string_view xml,
                                               const facts::EventRef& ref_defaults) {
+  return evtx::normalise_xml(xml, ref_defaults, nullptr);
+}
+
+XmlNormalisation evtx::normalise_xml(std::string_view xml,
+                                     const facts::EventRef& ref_defaults,
+                                     facts::TextPool* pool) {
   XmlNormalisation out;
   // pugixml copies the buffer, so `xml` may be a temporary; parse_default decodes entities and
   // normalises line ends, which is all event values need.
@@ -678,11 +732,12 @@ XmlNormalisation normalise_event_xml_detailed(std::string_view xml,
   evtx::RecordFields fields;
   read_system(system, fields);
   collect_fields(event, fields);
-  return evtx::normalise_record_fields(fields, ref_defaults);
+  return evtx::normalise_record_fields(fields, ref_defaults, pool);
 }
 
 XmlNormalisation evtx::normalise_record_fields(const RecordFields& fields,
-                                               const facts::EventRef& ref_defaults) {
+                                               const facts::EventRef& ref_defaults,
+                                               facts::TextPool* pool) {
   XmlNormalisation out;
   out.well_formed = true;
   out.provider = fields.provider;
@@ -700,7 +755,8 @@ XmlNormalisation evtx::normalise_record_fields(const RecordFields& fields,
   // identity and time come from System so that findings cite what Event Viewer would show.
   Event e;
   e.ref = ref_defaults;
-  e.ref.channel_name = out.channel_name;
+  e.ref.channel_name =
+      pool != nullptr ? pool->intern(out.channel_name) : facts::Text(out.channel_name);
   e.ref.record_id = h.record_id.value_or(ref_defaults.record_id);
   // Exported files can carry a record header time that differs from SystemTime: the XML wins.
   e.ref.written = out.time_created != 0 ? out.time_created : ref_defaults.written;
@@ -708,7 +764,7 @@ XmlNormalisation evtx::normalise_record_fields(const RecordFields& fields,
   e.ref.version = h.version;
   e.channel = facts::channel_from_name(out.channel_name);
   e.time = e.ref.written;
-  fill_fields(provider, *h.event_id, fields_of(fields), e);
+  fill_fields(provider, *h.event_id, fields_of(fields, pool), e);
   out.event = std::move(e);
   return out;
 }

@@ -12,10 +12,15 @@ namespace smssaudit::readers {
 struct XmlNormalisation;
 }
 
+namespace smssaudit::facts {
+struct Event;
+}
+
 namespace smssaudit {
 namespace facts {
 struct EventRef;
-}
+class TextPool;
+}  // namespace facts
 }  // namespace smssaudit
 
 namespace smssaudit::readers::evtx {
@@ -69,7 +74,19 @@ bool is_used_field(std::string_view name) noexcept;
 
 /// The fields -> Event step shared by both engines. Sets provider, channel_name, time_created and,
 /// for a relevant record, the event; `well_formed` is set to true (the caller checked the form).
+/// With a `pool`, the event's strings are interned in it (the readers keep one per thread).
 XmlNormalisation normalise_record_fields(const RecordFields& fields,
-                                         const facts::EventRef& ref_defaults);
+                                         const facts::EventRef& ref_defaults,
+                                         facts::TextPool* pool = nullptr);
+
+/// normalise_event_xml_detailed with the event's strings interned in `pool` (may be null).
+XmlNormalisation normalise_xml(std::string_view xml,
+                               const facts::EventRef& ref_defaults,
+                               facts::TextPool* pool);
+
+/// Stable sort by ref.record_id (how both engines order a file's events). Sorts indices and then
+/// moves each event once, so no second copy of the events is ever allocated (std::stable_sort
+/// would take a buffer of half of them: tens of MB for a 1 GB log). Already sorted costs one pass.
+void sort_by_record_id(std::vector<facts::Event>& events);
 
 }  // namespace smssaudit::readers::evtx

@@ -4,16 +4,17 @@
 #include "smssaudit/readers/evtx_reader.hpp"
 
 #include "readers/evtx_native/native_reader.hpp"
+#include "readers/evtx_native/source_sha256.hpp"
 #include "readers/evtx_normalise.hpp"
 #include "readers/libyal/evtx_handle.hpp"
 #include "smssaudit/core/text.hpp"
+#include "smssaudit/evidence/file_source.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -85,10 +86,20 @@ bool has_signature(std::span<const std::uint8_t> b, const std::array<char, 8>& s
   return b.size() >= sig.size() && std::memcmp(b.data(), sig.data(), sig.size()) == 0;
 }
 
-// Reads up to buf.size() bytes; returns how many arrived.
-std::size_t read_some(std::ifstream& in, std::vector<std::uint8_t>& buf) {
-  in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
-  return static_cast<std::size_t>(in.gcount());
+// Progress is reported after every this many bytes (libevtx engine: by record offset).
+constexpr std::uint64_t kProgressStep = std::uint64_t{4} << 20U;
+
+// Reads exactly buf.size() bytes at `offset`; false when the source ends first or fails.
+bool read_full(const ByteSource& source, std::uint64_t offset, std::span<std::uint8_t> buf) {
+  std::size_t done = 0;
+  while (done < buf.size()) {
+    auto n = source.read_at(offset + done, buf.subspan(done));
+    if (!n || *n == 0) {
+      return false;
+    }
+    done += *n;
+  }
+  return true;
 }
 
 // One chunk: signature, then the two checksums (chunk header +124 over 0..119 and 128..511;
@@ -122,6 +133,9 @@ struct ReadState {
   const EvtxReadOptions& options;
   facts::EventLogFile& out;
   EvtxReadStats& stats;
+  std::uint64_t size = 0;  ///< of the source, for progress
+  facts::Text artifact;    ///< path, shared by every event
+  facts::TextPool pool;    ///< event strings, interned
   std::set<std::uint64_t> seen_ids;
   /// Provider (lower-case) -> the channel its records were seen in: lets unrendered records count
   /// towards the file's channel without rendering them.
@@ -200,7 +214,7 @@ void read_relevant(ReadState& s,
   auto xml = r.xml();
   XmlNormalisation n;
   if (xml) {
-    n = normalise_event_xml_detailed(*xml, defaults);
+    n = evtx::normalise_xml(*xml, defaults, &s.pool);
   } else {
     n.problem = xml.error().detail;
   }
@@ -267,7 +281,7 @@ void read_record(ReadState& s, const Result<EvtxRecord>& rec, bool recovered) {
     return;
   }
   facts::EventRef defaults;
-  defaults.artifact = s.path;
+  defaults.artifact = s.artifact;
   defaults.record_id = *id;
   defaults.written = *written;
   defaults.event_id = eid16;
@@ -280,13 +294,25 @@ void read_all(ReadState& s, const EvtxFile& file) {
   // A count that cannot be read means no records of that kind: the rest of the file still counts.
   const int live = file.record_count().value_or(0);
   s.stats.live_records = static_cast<std::uint64_t>(std::max(live, 0));
+  std::uint64_t next_report = kProgressStep;
   for (int i = 0; i < live; ++i) {
-    read_record(s, file.record(i), false);
+    const Result<EvtxRecord> rec = file.record(i);
+    read_record(s, rec, false);
+    if (s.options.progress && rec) {
+      const std::uint64_t at = rec->offset().value_or(0);
+      if (at >= next_report) {
+        s.options.progress(at, static_cast<std::uint64_t>(i) + 1);
+        next_report = at + kProgressStep;
+      }
+    }
   }
   const int carved = file.recovered_count().value_or(0);
   s.stats.recovered_records = static_cast<std::uint64_t>(std::max(carved, 0));
   for (int i = 0; i < carved; ++i) {
     read_record(s, file.recovered_record(i), true);
+  }
+  if (s.options.progress) {
+    s.options.progress(s.size, s.stats.live_records + s.stats.recovered_records);
   }
 }
 
@@ -421,26 +447,29 @@ void settle_channel(ReadState& s) {
 }  // namespace
 
 bool looks_like_evtx(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::array<char, 8> head{};
-  if (!in.read(head.data(), head.size())) {
-    return false;
-  }
-  return head == kFileSignature;
+  auto source = evidence::open_file_source(path);
+  return source && looks_like_evtx(**source);
+}
+
+bool looks_like_evtx(const ByteSource& source) {
+  std::array<std::uint8_t, 8> head{};
+  return read_full(source, 0, head) && has_signature(head, kFileSignature);
 }
 
 Result<EvtxLayout> read_evtx_layout(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);  // read-only: nothing is ever written near evidence
-  if (!in) {
+  auto source = evidence::open_file_source(path);  // read-only: nothing is written near evidence
+  if (!source) {
     return fail(ErrorCode::kIo, path, "cannot open the file for reading");
   }
+  return read_evtx_layout(**source);
+}
+
+Result<EvtxLayout> read_evtx_layout(const ByteSource& source) {
   EvtxLayout l;
-  in.seekg(0, std::ios::end);
-  l.file_size = static_cast<std::uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
-  in.seekg(0, std::ios::beg);
+  l.file_size = source.size();
   std::vector<std::uint8_t> buf(kFileHeaderSize, 0);
-  if (read_some(in, buf) < kFileHeaderSize) {
-    return fail(ErrorCode::kIo, path, "shorter than the 4096-byte EVTX file header");
+  if (!read_full(source, 0, buf)) {
+    return fail(ErrorCode::kIo, source.name(), "shorter than the 4096-byte EVTX file header");
   }
   const std::span<const std::uint8_t> h(buf);
   l.signature_ok = has_signature(h, kFileSignature);
@@ -448,7 +477,10 @@ Result<EvtxLayout> read_evtx_layout(const std::string& path) {
   l.flags = le32(h, 120);
   l.header_crc_ok = crc32_update(0, h.subspan(0, 120)) == le32(h, 124);
   buf.assign(kChunkSize, 0);
-  while (read_some(in, buf) == kChunkSize) {
+  for (std::uint64_t off = kFileHeaderSize; off + kChunkSize <= l.file_size; off += kChunkSize) {
+    if (!read_full(source, off, buf)) {
+      break;
+    }
     ++l.chunks_in_file;
     scan_chunk(buf, l);
   }
@@ -458,11 +490,12 @@ Result<EvtxLayout> read_evtx_layout(const std::string& path) {
 namespace {
 
 /// The libevtx engine: libevtx walks the records, pugixml reads the rendered XML of relevant ones.
-Result<facts::EventLogFile> read_with_libevtx(const std::string& path,
+Result<facts::EventLogFile> read_with_libevtx(const ByteSource& source,
                                               DiagnosticSink& sink,
                                               EvtxReadStats& st,
                                               const EvtxReadOptions& options) {
-  auto file = EvtxFile::open(path);
+  const std::string& path = source.name();
+  auto file = EvtxFile::open(source);
   if (!file) {
     return fail(ErrorCode::kIo, path, "libevtx cannot open the file: " + file.error().detail);
   }
@@ -474,41 +507,28 @@ Result<facts::EventLogFile> read_with_libevtx(const std::string& path,
   out.path = path;
   // libevtx reads the same header flags; our scan adds what libevtx does not report.
   out.header_dirty = (file->flags().value_or(0) & kFlagDirty) != 0;
-  if (auto layout = read_evtx_layout(path)) {
+  if (auto layout = read_evtx_layout(source)) {
     report_layout(*layout, path, sink);
   }
 
-  ReadState s{path, options, out, st, {}, {}, {}, {}, {}, {}};
+  ReadState s{path, options, out, st, source.size(), facts::Text(path), {}, {}, {}, {}, {}, {}, {}};
   read_all(s, *file);
   // Recovered records are appended after the live ones; record ids restore the log's order.
-  std::stable_sort(out.events.begin(), out.events.end(), [](const auto& a, const auto& b) {
-    return a.ref.record_id < b.ref.record_id;
-  });
+  evtx::sort_by_record_id(out.events);
   settle_channel(s);
   report_records({path, st, out, s.renumbered_example, s.malformed_ids, s.first_malformed_problem},
                  sink);
   return out;
 }
 
-}  // namespace
-
-Result<facts::EventLogFile> read_event_log(const std::string& path,
-                                           DiagnosticSink& sink,
-                                           EvtxReadStats* stats,
-                                           const EvtxReadOptions& options) {
-  if (!std::ifstream(path, std::ios::binary)) {
-    return fail(ErrorCode::kIo, path, "cannot open the file for reading");
-  }
-  // Our own signature check first: libevtx's refusal ("unable to read file header") does not say
-  // that an .Evt (pre-Vista) log or some other file was handed to us.
-  if (!looks_like_evtx(path)) {
-    return fail(ErrorCode::kIo, path, "not an EVTX file (no ElfFile signature)");
-  }
-  EvtxReadStats local_stats;
-  EvtxReadStats& st = stats != nullptr ? *stats : local_stats;
-  st = EvtxReadStats{};
+/// Either engine, without the hash.
+Result<facts::EventLogFile> read_with_engine(const ByteSource& source,
+                                             DiagnosticSink& sink,
+                                             EvtxReadStats& st,
+                                             const EvtxReadOptions& options) {
+  const std::string& path = source.name();
   if (options.engine == EvtxEngine::kNative && !options.check_all_xml) {
-    auto native = evtx_native::read_native(path, options.workers);
+    auto native = evtx_native::read_native(source, options.workers, options.progress);
     if (auto* r = std::get_if<evtx_native::NativeRead>(&native)) {
       st = r->stats;
       report_layout(r->layout, path, sink);
@@ -519,7 +539,7 @@ Result<facts::EventLogFile> read_event_log(const std::string& path,
     }
     // Said only when libevtx can read the file: a file neither engine reads is just an error.
     const auto& fb = std::get<evtx_native::NativeFallback>(native);
-    auto out = read_with_libevtx(path, sink, st, options);
+    auto out = read_with_libevtx(source, sink, st, options);
     if (out) {
       sink.add(
           DiagLevel::kInfo,
@@ -531,7 +551,52 @@ Result<facts::EventLogFile> read_event_log(const std::string& path,
     }
     return out;
   }
-  return read_with_libevtx(path, sink, st, options);
+  return read_with_libevtx(source, sink, st, options);
+}
+
+}  // namespace
+
+Result<facts::EventLogFile> read_event_log(const std::string& path,
+                                           DiagnosticSink& sink,
+                                           EvtxReadStats* stats,
+                                           const EvtxReadOptions& options) {
+  auto source = evidence::open_file_source(path);
+  if (!source) {
+    return fail(ErrorCode::kIo, path, "cannot open the file for reading: " + source.error().detail);
+  }
+  return read_event_log(**source, sink, stats, options);
+}
+
+Result<facts::EventLogFile> read_event_log(const ByteSource& source,
+                                           DiagnosticSink& sink,
+                                           EvtxReadStats* stats,
+                                           const EvtxReadOptions& options) {
+  // Our own signature check first: libevtx's refusal ("unable to read file header") does not say
+  // that an .Evt (pre-Vista) log or some other file was handed to us.
+  if (!looks_like_evtx(source)) {
+    return fail(ErrorCode::kIo, source.name(), "not an EVTX file (no ElfFile signature)");
+  }
+  EvtxReadStats local_stats;
+  EvtxReadStats& st = stats != nullptr ? *stats : local_stats;
+  st = EvtxReadStats{};
+  // The evidence hash runs beside the parse (issue 8): on two cores it costs ~0.6 s of CPU per GB
+  // that the parse would otherwise wait for.
+  std::optional<evtx_native::BackgroundHash> hash;
+  if (options.compute_sha256) {
+    hash.emplace(source);
+  }
+  auto out = read_with_engine(source, sink, st, options);
+  if (hash) {
+    const auto& digest = hash->result();
+    if (!digest) {
+      return fail(digest.error());
+    }
+    if (out) {
+      out->sha256 = digest->sha256;
+      out->size = digest->size;
+    }
+  }
+  return out;
 }
 
 }  // namespace smssaudit::readers

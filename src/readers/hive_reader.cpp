@@ -640,19 +640,16 @@ Result<facts::SystemHive> read_system_hive_image(std::span<const std::uint8_t> i
   return hive;
 }
 
-Result<facts::SoftwareHive> read_software_hive(const std::string& path, DiagnosticSink& sink) {
-  RegfTrailLog trails;
-  auto opened = open_root(path, "SOFTWARE", sink, trails);
-  if (!opened) {
-    return fail(std::move(opened).error());
-  }
-  facts::SoftwareHive hive;
-  hive.path = path;
-  hive.base = opened->hive.base;
+namespace {
 
+/// SOFTWARE\Microsoft\Windows NT\CurrentVersion into `hive` (shared by the file and image readers).
+void capture_software(const RegfKey& root,
+                      const std::string& path,
+                      facts::SoftwareHive& hive,
+                      DiagnosticSink& sink) {
   // SOFTWARE has the same root layout as HKLM\SOFTWARE, so the path starts at "Microsoft".
   const std::string location(kCurrentVersionPath);
-  auto cv = opened->root.subkey_by_path(kCurrentVersionPath);
+  auto cv = root.subkey_by_path(kCurrentVersionPath);
   if (!cv) {
     sink.add(DiagLevel::kWarning, "hive.key_unreadable", path, location, cv.error().detail);
   } else if (!cv->has_value()) {
@@ -678,8 +675,39 @@ Result<facts::SoftwareHive> read_software_hive(const std::string& path, Diagnost
     hive.install_date = dword_of(k, "InstallDate");
     hive.system_root = string_of(k, "SystemRoot");
   }
+}
+
+}  // namespace
+
+Result<facts::SoftwareHive> read_software_hive(const std::string& path, DiagnosticSink& sink) {
+  RegfTrailLog trails;
+  auto opened = open_root(path, "SOFTWARE", sink, trails);
+  if (!opened) {
+    return fail(std::move(opened).error());
+  }
+  facts::SoftwareHive hive;
+  hive.path = path;
+  hive.base = opened->hive.base;
+  capture_software(opened->root, path, hive, sink);
   check_file_corruption(opened->hive.file, path, sink);
   emit_trails(trails, path, sink);
+  return hive;
+}
+
+Result<facts::SoftwareHive> read_software_hive_image(std::span<const std::uint8_t> image,
+                                                     const std::string& display_path,
+                                                     DiagnosticSink& sink) {
+  RegfTrailLog trails;
+  auto opened = open_image_root(image, display_path, sink, trails);
+  if (!opened) {
+    return fail(std::move(opened).error());
+  }
+  facts::SoftwareHive hive;
+  hive.path = display_path;
+  hive.base = opened->base;
+  capture_software(opened->root, display_path, hive, sink);
+  check_file_corruption(opened->file, display_path, sink);
+  emit_trails(trails, display_path, sink);
   return hive;
 }
 

@@ -77,6 +77,17 @@ Json input_json(const InputEntry& input) {
   j["size"] = e.size;
   j["sha256"] = string_or_null(e.sha256);  // unreadable files have no hash, not an empty one
   j["status"] = e.status;
+  j["host"] = string_or_null(e.host);
+  if (e.location) {
+    Json loc = Json::object();
+    loc["image"] = e.location->image;
+    loc["partition_offset"] = e.location->partition_offset;
+    loc["fs_path"] = e.location->fs_path;
+    loc["mft_entry"] = e.location->mft_entry;
+    j["location"] = std::move(loc);
+  } else {
+    j["location"] = nullptr;  // a file on disk: `path` says where it is
+  }
   j["diagnostics"] = diagnostics_json(input.diagnostics, false);
   return j;
 }
@@ -327,6 +338,13 @@ Json coverage_json(const HostReport& host) {
     return g;
   });
   j["event_logs"] = detail::event_coverage_json(host.lineage);
+  j["artifacts"] = json_array(host.artifacts, [](const ExpectedArtifact& a) {
+    Json x = Json::object();
+    x["artifact"] = a.artifact;
+    x["found"] = a.found;
+    x["paths"] = a.paths;
+    return x;
+  });
   return j;
 }
 
@@ -356,6 +374,7 @@ Json verdict_json(const rules::Verdict& v) {
 Json host_json(const HostReport& host) {
   Json j = Json::object();
   j["name"] = host.name;
+  j["evidence_root"] = string_or_null(host.evidence_root);
   j["os"] = os_json(host.os);
   j["registry"] = registry_json(host.system);
   j["lineage"] = detail::lineage_json(host.lineage);

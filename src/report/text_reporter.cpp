@@ -297,6 +297,9 @@ class TextWriter {
     // The summary block comes first and stays short: hive state and Select decide how much the
     // findings below can be trusted.
     line(fmt::format("{} {}", paint("Host", Color::kBold), paint(safe(host.name), Color::kBold)));
+    if (!host.evidence_root.empty()) {
+      line("  Evidence root: " + safe(host.evidence_root));
+    }
     write_os(host.os);
     write_hive(host.system, report_has_system_input_);
     if (host.system) {
@@ -308,6 +311,7 @@ class TextWriter {
     write_findings(host.findings);
     blank();
     write_coverage(host.coverage);
+    write_artifacts(host.artifacts);
     blank();
     line(paint("  smss lineage (event logs)", Color::kBold));
     for (const std::string& l : detail::lineage_text(host.lineage)) {
@@ -545,6 +549,23 @@ class TextWriter {
     line(paint("  Coverage gaps", Color::kBold));
     for (const facts::CoverageGap& gap : gaps) {
       line(fmt::format("  - {}: {}", safe(gap.code), safe(gap.message)));
+    }
+  }
+
+  // One line: what the installation was expected to have and what was missing, so an absent
+  // Security log is seen next to the verdict it weakened.
+  void write_artifacts(const std::vector<ExpectedArtifact>& artifacts) {
+    if (artifacts.empty()) {
+      return;
+    }
+    std::vector<std::string> found;
+    std::vector<std::string> missing;
+    for (const ExpectedArtifact& a : artifacts) {
+      (a.found ? found : missing).push_back(safe(a.artifact));
+    }
+    line("  Artifacts found: " + (found.empty() ? std::string("none") : text::join(found, ", ")));
+    if (!missing.empty()) {
+      line("  Artifacts missing: " + text::join(missing, ", "));
     }
   }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <unistd.h>
 
 namespace {
 
@@ -245,4 +246,48 @@ TEST_CASE("A BootExecute payload held only in the transaction logs is found and 
   auto stale = run_cli({"scan", (dir / "SYSTEM").string(), "--format", "json"});
   CHECK(stale.out.find("hiddenpayload") == std::string::npos);
   CHECK(nlohmann::json::parse(stale.out)["hosts"][0]["verdict"]["level"] == "inconclusive");
+}
+
+TEST_CASE("Unwritable outputs are refused with exit 2 before any evidence is read", "[cli]") {
+  // The evidence does not exist: had the scan started, the exit code would be 3.
+  const std::string evidence = "/nonexistent/SYSTEM";
+  auto dir = scratch("unwritable");
+  const std::string existing = (dir / "existing.jsonl").string();
+  std::ofstream(existing) << "keep";
+  const std::vector<std::vector<std::string>> cases{
+      {"-o", "/nonexistent/dir/x.json"},
+      {"-o", dir.string(), "--force"},             // a folder
+      {"-o", "/proc/smssaudit-test-report.json"},  // cannot be created, even by root
+      {"--timeline", "/nonexistent/dir/t.jsonl"},
+      {"--timeline", dir.string(), "--force"},
+      {"--timeline", existing},  // exists, no --force
+      {"-o", (dir / "same.json").string(), "--timeline", (dir / "same.json").string()},
+  };
+  for (const auto& extra : cases) {
+    std::vector<std::string> args{"scan", evidence, "--format", "json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run_cli(args);
+    INFO(extra[0] << " " << extra[1]);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("no usable evidence") == std::string::npos);
+    CHECK(r.err.find(extra[1]) != std::string::npos);  // the message names the path
+  }
+  std::ifstream kept(existing);
+  std::string content((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+  CHECK(content == "keep");
+
+  // The write test leaves nothing behind: a good -o with a bad --timeline creates no report.
+  const auto report = dir / "report.json";
+  CHECK(run_cli({"scan", evidence, "-o", report.string(), "--timeline", "/nonexistent/d/t.jsonl"})
+            .exit_code == 2);
+  CHECK_FALSE(fs::exists(report));
+
+  // A read-only folder (root bypasses permission bits, so only checked for other users).
+  auto ro = scratch("read-only");
+  fs::permissions(ro, fs::owner_read | fs::owner_exe | fs::group_read | fs::others_read);
+  if (::geteuid() != 0) {
+    CHECK(run_cli({"scan", evidence, "-o", (ro / "r.json").string()}).exit_code == 2);
+  }
+  fs::permissions(ro, fs::owner_all);
 }

@@ -7,16 +7,86 @@
 //  - PIDs and logon ids are numbers (4688 writes zero-padded hex, Sysmon decimal);
 //  - an empty or "-" value is absent, not "";
 //  - times are FILETIME (100 ns since 1601-01-01 UTC), 0 = unknown.
+//
+// Memory (issue 8): a 1 GB Security log yields ~210,000 relevant events, all held for the lineage
+// analysis. Their strings repeat heavily (one artifact path, one channel, a few hundred images,
+// accounts and command lines), so they are Text: an immutable shared string the readers intern
+// per file, which makes a repeated value cost one pointer instead of a heap copy per event.
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace smssaudit::facts {
+
+/// An immutable string shared between copies (copying costs a reference count, not a heap copy).
+/// Reads like a std::string_view; assign or compare it with any string. "" holds no allocation.
+class Text {
+ public:
+  Text() noexcept = default;
+  Text(std::string_view s);  // NOLINT(google-explicit-*)
+
+  Text(const std::string& s) : Text(std::string_view(s)) {}  // NOLINT(google-explicit-*)
+
+  Text(const char* s) : Text(std::string_view(s)) {}  // NOLINT(google-explicit-*)
+
+  [[nodiscard]] std::string_view view() const noexcept {
+    return s_ ? std::string_view(*s_) : std::string_view();
+  }
+
+  operator std::string_view() const noexcept { return view(); }  // NOLINT(google-explicit-*)
+
+  operator const std::string&() const noexcept { return str(); }  // NOLINT(google-explicit-*)
+
+  [[nodiscard]] const std::string& str() const noexcept;
+
+  [[nodiscard]] bool empty() const noexcept { return !s_; }
+
+  void clear() noexcept { s_.reset(); }
+
+  [[nodiscard]] std::size_t size() const noexcept { return view().size(); }
+
+  /// Two Texts sharing one allocation (interned together): equal without comparing characters.
+  [[nodiscard]] bool same_storage(const Text& o) const noexcept { return s_ == o.s_; }
+
+  friend bool operator==(const Text& a, const Text& b) noexcept {
+    return a.s_ == b.s_ || a.view() == b.view();
+  }
+
+  friend bool operator==(const Text& a, std::string_view b) noexcept { return a.view() == b; }
+
+  friend bool operator==(const Text& a, const std::string& b) noexcept { return a.view() == b; }
+
+  friend bool operator==(const Text& a, const char* b) noexcept {
+    return a.view() == std::string_view(b);
+  }
+
+  friend auto operator<=>(const Text& a, const Text& b) noexcept { return a.view() <=> b.view(); }
+
+ private:
+  std::shared_ptr<const std::string> s_;
+};
+
+/// For test output (Catch2) and diagnostics.
+std::ostream& operator<<(std::ostream& os, const Text& t);
+
+/// Interns strings: equal values share one Text. One per reading thread (not thread-safe). The
+/// table forgets old values when it grows past a bound, so a log full of unique strings (command
+/// lines with random arguments) costs no more than without it.
+class TextPool {
+ public:
+  Text intern(std::string_view s);
+
+ private:
+  std::unordered_map<std::string_view, Text> table_;  ///< keys view the Text's own storage
+};
 
 /// The log an event belongs to, decided by the channel recorded in the records (not the file name).
 enum class LogChannel { kSecurity, kSysmon, kSystem, kLocalSessionManager, kOther };
@@ -47,8 +117,8 @@ const char* to_string(EventKind k) noexcept;
 
 /// Where one event came from: file, record and its System header. Findings cite these.
 struct EventRef {
-  std::string artifact;         ///< EVTX file path as given
-  std::string channel_name;     ///< System/Channel as recorded
+  Text artifact;                ///< EVTX file path as given (ByteSource::name())
+  Text channel_name;            ///< System/Channel as recorded
   std::uint64_t record_id = 0;  ///< System/EventRecordID (the record header id when absent)
   std::uint64_t written = 0;    ///< System/TimeCreated/@SystemTime (FILETIME UTC)
   std::uint16_t event_id = 0;
@@ -70,43 +140,45 @@ struct Event {
   // -- process start / exit --------------------------------------------------------------------
   std::optional<std::uint64_t> pid;         ///< 4688 NewProcessId, 4689/Sysmon ProcessId
   std::optional<std::uint64_t> parent_pid;  ///< 4688 ProcessId (creator), Sysmon ParentProcessId
-  std::string image;                        ///< 4688 NewProcessName, 4689 ProcessName, Image
-  std::string command_line;                 ///< absent when auditing did not record it
-  std::string parent_image;         ///< 4688 v2 ParentProcessName, Sysmon ParentImage ("?" dropped)
-  std::string parent_command_line;  ///< Sysmon ParentCommandLine
-  std::string process_guid;         ///< Sysmon ProcessGuid, upper-case "{...}"
-  std::string parent_guid;          ///< Sysmon ParentProcessGuid (all-zero GUID dropped)
+  Text image;                               ///< 4688 NewProcessName, 4689 ProcessName, Image
+  Text command_line;                        ///< absent when auditing did not record it
+  Text parent_image;         ///< 4688 v2 ParentProcessName, Sysmon ParentImage ("?" dropped)
+  Text parent_command_line;  ///< Sysmon ParentCommandLine
+  Text process_guid;         ///< Sysmon ProcessGuid, upper-case "{...}"
+  Text parent_guid;          ///< Sysmon ParentProcessGuid (all-zero GUID dropped)
   /// Account the process runs as. 4688: TargetUserSid when set (v2, not S-1-0-0), else
   /// SubjectUserSid. Sysmon: the well-known SID for User when it names one (SYSTEM -> S-1-5-18,
   /// LOCAL SERVICE -> S-1-5-19, NETWORK SERVICE -> S-1-5-20), else absent. 4624: TargetUserSid.
-  std::string user_sid;
-  std::string user_name;  ///< "DOMAIN\name" as recorded (Sysmon User; 4688 Subject/Target names)
+  Text user_sid;
+  Text user_name;  ///< "DOMAIN\name" as recorded (Sysmon User; 4688 Subject/Target names)
   /// 4688 SubjectLogonId (TargetLogonId when set), Sysmon LogonId, 4624 TargetLogonId.
   std::optional<std::uint64_t> logon_id;
   /// Sysmon TerminalSessionId; LSM SessionID (39: TargetSession, 40: Session).
   std::optional<std::uint32_t> session_id;
-  std::string integrity;                     ///< Sysmon IntegrityLevel / 4688 v2 MandatoryLabel
+  Text integrity;                            ///< Sysmon IntegrityLevel / 4688 v2 MandatoryLabel
   std::optional<std::uint64_t> exit_status;  ///< 4689 Status
 
   // -- logon (4624) ----------------------------------------------------------------------------
   std::optional<int> logon_type;  ///< LogonType; `pid` = ProcessId, `image` = ProcessName
 
   // -- session (LSM) ---------------------------------------------------------------------------
-  std::string address;                          ///< LSM Address ("LOCAL" for the console)
+  Text address;                                 ///< LSM Address ("LOCAL" for the console)
   std::optional<std::uint32_t> source_session;  ///< LSM 39 Source
-  std::string reason;                           ///< LSM 40 Reason
+  Text reason;                                  ///< LSM 40 Reason
 
   // -- clock change (4616) ---------------------------------------------------------------------
   std::uint64_t previous_time = 0;  ///< PreviousTime
   std::uint64_t new_time = 0;       ///< NewTime
 
   // -- log cleared (1102, 104) -----------------------------------------------------------------
-  std::string cleared_channel;  ///< "Security" for 1102; System 104's Channel field
+  Text cleared_channel;  ///< "Security" for 1102; System 104's Channel field
 };
 
 /// One EVTX file as read: identity, span and the relevant events, in record order.
 struct EventLogFile {
   std::string path;
+  std::uint64_t size = 0;    ///< bytes hashed (EvtxReadOptions::compute_sha256), else 0
+  std::string sha256;        ///< lower-case hex of the whole source when asked for, else ""
   std::string channel_name;  ///< most common System/Channel among its records, "" when none
   LogChannel channel = LogChannel::kOther;
   bool header_dirty = false;     ///< file header flag 0x1 (the header counters are stale)

@@ -4,6 +4,7 @@
 // file, with counts rather than one line per bad record.
 #pragma once
 
+#include "smssaudit/core/byte_source.hpp"
 #include "smssaudit/core/diagnostics.hpp"
 #include "smssaudit/core/result.hpp"
 #include "smssaudit/facts/events.hpp"
@@ -19,6 +20,9 @@ namespace smssaudit::readers {
 /// True when the file starts with "ElfFile\0" (file header +0). A cheap content check for the
 /// evidence locator; it says nothing about the rest of the file.
 bool looks_like_evtx(const std::string& path);
+
+/// Same for any ByteSource (a file inside a disk image).
+bool looks_like_evtx(const ByteSource& source);
 
 /// True for the (provider, event id) pairs the analyzer normalises (design.md 3.2): Security
 /// auditing 4688/4689/4608/4624/4616; Eventlog 1100/1102/104; Sysmon 1/5; Kernel-General 12/13;
@@ -75,6 +79,9 @@ struct EvtxLayout {
 /// cannot be opened or is shorter than the header.
 Result<EvtxLayout> read_evtx_layout(const std::string& path);
 
+/// Same for any ByteSource. Fails when the source is shorter than the header or a read fails.
+Result<EvtxLayout> read_evtx_layout(const ByteSource& source);
+
 /// Counters of one read, for tests and `-v` output: they show the relevance pre-filter at work.
 struct EvtxReadStats {
   std::uint64_t live_records = 0;          ///< libevtx_file_get_number_of_records
@@ -106,9 +113,14 @@ struct EvtxReadOptions {
   /// Native engine worker threads; 0 = std::thread::hardware_concurrency().
   unsigned workers = 0;
   /// Called now and then while a file is read (from the reading thread that merges results, never
-  /// concurrently): bytes of the file consumed so far and records seen so far. For the progress
-  /// line on stderr; may be empty.
+  /// concurrently): bytes of the file consumed so far and records seen so far. Both engines call
+  /// it every 4 MiB or so and once at the end with bytes_done = the source's size. For the
+  /// progress line on stderr; may be empty.
   std::function<void(std::uint64_t bytes_done, std::uint64_t records_done)> progress;
+  /// Also hash the whole source (SHA-256) while it is parsed, on a thread of its own, into
+  /// EventLogFile::sha256 and ::size: the values evidence::describe_file reports, so a pipeline
+  /// need not read an event log twice. A source that cannot be read to its end is an error.
+  bool compute_sha256 = false;
 };
 
 /// Reads one EVTX file: every live record and every record libevtx recovers from slack (flagged
@@ -125,8 +137,17 @@ struct EvtxReadOptions {
 ///    renumbered and the XML keeps the original EventRecordID).
 /// EventLogFile::first/last_record_id are record-header ids (the only id every record offers
 /// without rendering); first/last_time prefer TimeCreated from the XML where it was rendered.
-/// `stats` is optional.
+/// `stats` is optional. Reads through read_event_log(const ByteSource&, ...).
 Result<facts::EventLogFile> read_event_log(const std::string& path,
+                                           DiagnosticSink& sink,
+                                           EvtxReadStats* stats = nullptr,
+                                           const EvtxReadOptions& options = {});
+
+/// The same for any ByteSource (a file on disk, or a log inside a disk image): both engines read
+/// through source.read_at only (the native engine from several threads at once; libevtx through a
+/// libbfio handle over the source). EventLogFile::path, every Event's ref.artifact, errors and
+/// Diagnostic::source are source.name(). The source must stay open until this returns.
+Result<facts::EventLogFile> read_event_log(const ByteSource& source,
                                            DiagnosticSink& sink,
                                            EvtxReadStats* stats = nullptr,
                                            const EvtxReadOptions& options = {});

@@ -48,4 +48,10 @@ Result<facts::SystemHive> read_system_hive_image(std::span<const std::uint8_t> i
 /// Reads SOFTWARE\Microsoft\Windows NT\CurrentVersion (root "Microsoft\Windows NT\CurrentVersion").
 Result<facts::SoftwareHive> read_software_hive(const std::string& path, DiagnosticSink& sink);
 
+/// Same from a SOFTWARE hive image in memory (a hive read from a disk image); `image` must stay
+/// alive during the call. `display_path` names the hive in facts and diagnostics.
+Result<facts::SoftwareHive> read_software_hive_image(std::span<const std::uint8_t> image,
+                                                     const std::string& display_path,
+                                                     DiagnosticSink& sink);
+
 }  // namespace smssaudit::readers

@@ -27,12 +27,25 @@ struct OsInfo {
   std::optional<facts::SoftwareHive> software;
 };
 
+/// One artifact an installation is expected to have, and whether the scan had it (design.md 2:
+/// expected artifacts that are missing appear in coverage). Not a gap by itself: a host without
+/// Sysmon is normal; the gaps say what the absence costs.
+struct ExpectedArtifact {
+  std::string artifact;  ///< "SYSTEM", "SYSTEM transaction logs", "SOFTWARE", a channel
+  bool found = false;
+  std::vector<std::string> paths;  ///< report names of the artifacts used for it
+};
+
 struct HostReport {
-  std::string name;  ///< ComputerName, else the SYSTEM file's path
+  std::string name;  ///< ComputerName, else the host folder's name, else the first evidence path
+  /// Folder (or image volume) the host's artifacts were found under; "" for the default host of
+  /// files named on the command line.
+  std::string evidence_root;
   OsInfo os;
   std::optional<facts::SystemHive> system;  ///< absent when the SYSTEM hive was unusable
   facts::Lineage lineage;                   ///< lineage.analyzed is false without event logs
   std::vector<facts::CoverageGap> coverage;
+  std::vector<ExpectedArtifact> artifacts;  ///< the expected-artifact checklist, in fixed order
   std::vector<rules::Finding> findings;
   rules::Verdict verdict;
 };

@@ -89,10 +89,10 @@ std::vector<Creation> pair_creations(const std::vector<const Event*>& events) {
   return out;
 }
 
-template <typename T>
-void take_if_empty(T& into, const T& from) {
+template <typename T, typename U = T>
+void take_if_empty(T& into, const U& from) {
   if (into == T{}) {
-    into = from;
+    into = static_cast<const T&>(from);
   }
 }
 

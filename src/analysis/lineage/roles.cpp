@@ -91,9 +91,10 @@ const Event* find_logon(const BootWork& work, const Instance& winlogon, bool ser
 // (Win8+), so the number is the session id (seen on win10-1809-belkasoft: DWM-1 from the
 // session-1 winlogon, UMFD-0 from wininit).
 std::optional<std::uint32_t> session_of_service_logon(const Event& e) {
-  const auto slash = e.user_name.find_last_of('\\');
+  const std::string& user = e.user_name.str();
+  const auto slash = user.find_last_of('\\');
   const std::string name =
-      text::to_lower(slash == std::string::npos ? e.user_name : e.user_name.substr(slash + 1));
+      text::to_lower(slash == std::string::npos ? user : user.substr(slash + 1));
   for (const std::string_view prefix : {"dwm-", "umfd-"}) {
     if (name.size() > prefix.size() && name.starts_with(prefix) &&
         name.find_first_not_of("0123456789", prefix.size()) == std::string::npos &&

@@ -10,13 +10,12 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
-#include <fcntl.h>
 #include <map>
+#include <mutex>
 #include <set>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace smssaudit::readers::evtx_native {
@@ -58,47 +57,19 @@ std::uint32_t le32(const std::uint8_t* p) {
 
 // ---- File access ------------------------------------------------------------------------------
 
-/// A read-only file descriptor, closed once.
-class Fd {
- public:
-  explicit Fd(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
-
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&&) = delete;
-  Fd& operator=(Fd&&) = delete;
-
-  ~Fd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
+/// Reads exactly buf.size() bytes at `offset`; false on a short read or an error. ByteSource reads
+/// are short only at the end of the source, but a loop costs nothing and trusts no implementation.
+bool read_full(const ByteSource& source, std::uint64_t offset, std::span<std::uint8_t> buf) {
+  std::size_t done = 0;
+  while (done < buf.size()) {
+    auto n = source.read_at(offset + done, buf.subspan(done));
+    if (!n || *n == 0) {
+      return false;
     }
+    done += *n;
   }
-
-  bool ok() const { return fd_ >= 0; }
-
-  std::uint64_t size() const {
-    struct stat st {};
-
-    return ::fstat(fd_, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
-  }
-
-  /// Reads exactly buf.size() bytes at `offset`; false on a short read or error.
-  bool read_at(std::uint64_t offset, std::span<std::uint8_t> buf) const {
-    std::size_t done = 0;
-    while (done < buf.size()) {
-      const ssize_t n =
-          ::pread(fd_, buf.data() + done, buf.size() - done, static_cast<off_t>(offset + done));
-      if (n <= 0) {
-        return false;
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-
- private:
-  int fd_;
-};
+  return true;
+}
 
 // ---- Per-chunk results ------------------------------------------------------------------------
 
@@ -179,7 +150,7 @@ struct ChunkResult {
 };
 
 struct FileFacts {
-  std::string path;
+  facts::Text path;  ///< one allocation shared by every event's ref.artifact
   std::uint16_t header_chunks = 0;
   bool dirty = false;
 };
@@ -205,8 +176,11 @@ std::uint32_t record_at(std::span<const std::uint8_t> c, std::uint32_t off) {
 
 class ChunkWorker {
  public:
-  ChunkWorker(const FileFacts& f, std::span<const std::uint8_t> c, std::uint32_t index)
-      : f_(f), c_(c), index_(index), parser_(c) {}
+  ChunkWorker(const FileFacts& f,
+              std::span<const std::uint8_t> c,
+              std::uint32_t index,
+              facts::TextPool& pool)
+      : f_(f), c_(c), index_(index), parser_(c), pool_(pool) {}
 
   ChunkResult run() {
     if (std::all_of(c_.begin(), c_.end(), [](std::uint8_t b) { return b == 0; })) {
@@ -338,7 +312,7 @@ class ChunkWorker {
       return;
     }
     ++r_.rendered;
-    XmlNormalisation n = evtx::normalise_record_fields(v.fields, defaults(v, false));
+    XmlNormalisation n = evtx::normalise_record_fields(v.fields, defaults(v, false), &pool_);
     if (seen == nullptr) {
       r_.providers.push_back(ProviderSeen{std::string(v.provider_key), n.channel_name, false, 0});
     }
@@ -375,7 +349,7 @@ class ChunkWorker {
     k.channel = v.fields.channel;
     k.time = v.written;
     if (v.relevant && !k.unreadable) {
-      XmlNormalisation n = evtx::normalise_record_fields(v.fields, defaults(v, true));
+      XmlNormalisation n = evtx::normalise_record_fields(v.fields, defaults(v, true), &pool_);
       k.channel = n.channel_name;
       k.time = n.time_created != 0 ? n.time_created : v.written;
       k.event = std::move(n.event);
@@ -387,6 +361,7 @@ class ChunkWorker {
   std::span<const std::uint8_t> c_;
   std::uint32_t index_;
   ChunkParser parser_;
+  facts::TextPool& pool_;
   ChunkResult r_;
 };
 
@@ -395,7 +370,8 @@ class ChunkWorker {
 /// The libevtx engine's ReadState, fed chunk by chunk in order.
 class Merger {
  public:
-  Merger(NativeRead& out, std::uint64_t header_chunks) : o_(out) {
+  Merger(NativeRead& out, std::uint64_t header_chunks, std::uint32_t chunks)
+      : o_(out), chunks_(chunks) {
     o_.layout.header_chunks = static_cast<std::uint16_t>(header_chunks);
   }
 
@@ -435,9 +411,14 @@ class Merger {
     for (const auto& [id, count] : r.relevant_counts) {
       o_.file.relevant_counts[id] += count;
     }
+    ++chunks_merged_;
+    reserve_for(r.events.size());
     std::move(r.events.begin(), r.events.end(), std::back_inserter(o_.file.events));
     std::vector<facts::Event>().swap(r.events);  // give the chunk's storage back now
   }
+
+  /// Records merged so far, live and recovered (for progress).
+  std::uint64_t records_seen() const { return o_.stats.live_records + o_.stats.recovered_records; }
 
   void recovered(ChunkResult& r) {
     if (!runs_sorted_) {
@@ -455,9 +436,7 @@ class Merger {
     f.last_time = span_.last_time;
     f.first_record_id = span_.first_id;
     f.last_record_id = span_.last_id;
-    std::stable_sort(f.events.begin(), f.events.end(), [](const auto& a, const auto& b) {
-      return a.ref.record_id < b.ref.record_id;
-    });
+    evtx::sort_by_record_id(f.events);
     std::uint64_t best = 0;
     for (const auto& [name, count] : channel_counts_) {
       if (count > best) {
@@ -469,6 +448,21 @@ class Merger {
   }
 
  private:
+  // The events of a whole file live in one vector. Grown by doubling, its last reallocation
+  // would hold the old and the new block at once (1.5x the events at the peak); instead, once it
+  // is full, it is grown to the size the chunks merged so far predict for the whole file (+1/8),
+  // which for a homogeneous log is the only reallocation after the first few MiB.
+  void reserve_for(std::size_t more) {
+    std::vector<facts::Event>& ev = o_.file.events;
+    const std::size_t need = ev.size() + more;
+    if (need <= ev.capacity()) {
+      return;
+    }
+    const std::size_t predicted =
+        need / chunks_merged_ * chunks_ + need / chunks_merged_ * chunks_ / 8;
+    ev.reserve(std::max({need, predicted, ev.capacity() + ev.capacity() / 2}));
+  }
+
   bool live_has(std::uint64_t id) const {
     auto it = std::upper_bound(runs_.begin(), runs_.end(), std::make_pair(id, ~std::uint64_t{0}));
     // Runs may overlap (ids repeat across chunks): check every run starting at or before id is
@@ -537,6 +531,8 @@ class Merger {
 
  private:
   NativeRead& o_;
+  std::uint32_t chunks_ = 0;         ///< chunks in the file
+  std::uint32_t chunks_merged_ = 0;  ///< live parts merged so far
   Span span_;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> runs_;
   bool runs_sorted_ = false;
@@ -548,31 +544,124 @@ class Merger {
 
 // ---- Workers ------------------------------------------------------------------------------------
 
+/// Workers never run more than this many chunks (4 MiB of input) ahead of the merge, so results
+/// waiting to be merged stay bounded whatever the file size.
+constexpr std::uint32_t kWindow = 64;
+
+/// Progress is reported after every this many bytes merged (and once at the end).
+constexpr std::uint64_t kProgressStep = std::uint64_t{4} << 20U;
+
+/// Chunk results travel from the workers to the merging (calling) thread: a worker fills slot i
+/// and marks it ready; the merger takes the slots in chunk order, so the output is the same for
+/// any number of workers.
 struct Shared {
-  const Fd& fd;
+  Shared(const ByteSource& src, const FileFacts& f, std::uint32_t n)
+      : source(src), facts(f), chunks(n), results(n), ready(n, 0) {}
+
+  const ByteSource& source;
   const FileFacts& facts;
   std::uint32_t chunks = 0;
   std::atomic<std::uint32_t> next{0};
   std::atomic<bool> stop{false};
   std::vector<ChunkResult> results;
+  std::vector<std::uint8_t> ready;  ///< guarded by m
+  std::uint32_t merged = 0;         ///< chunks merged so far; guarded by m
+  std::mutex m;
+  std::condition_variable chunk_done;  ///< a slot became ready (or stop)
+  std::condition_variable room;        ///< the merge advanced (or stop)
 };
 
-// One worker: one 64 KiB buffer, one chunk at a time, so memory stays at a chunk per worker plus
-// the (small) per-chunk results.
+// One worker: one 64 KiB buffer, one chunk at a time.
 void work(Shared& s) {
   std::vector<std::uint8_t> buf(kChunkSize);
-  for (std::uint32_t i = s.next.fetch_add(1); i < s.chunks && !s.stop.load();
-       i = s.next.fetch_add(1)) {
-    ChunkResult& r = s.results[i];
-    if (!s.fd.read_at(kFileHeaderSize + std::uint64_t{i} * kChunkSize, buf)) {
+  facts::TextPool pool;  // per worker: no lock; a value costs at most one copy per worker
+  for (std::uint32_t i = s.next.fetch_add(1); i < s.chunks; i = s.next.fetch_add(1)) {
+    {
+      std::unique_lock lock(s.m);
+      s.room.wait(lock, [&s, i] { return i < s.merged + kWindow || s.stop.load(); });
+    }
+    if (s.stop.load()) {
+      return;
+    }
+    ChunkResult r;
+    if (!read_full(s.source, kFileHeaderSize + std::uint64_t{i} * kChunkSize, buf)) {
       r.unsupported = "chunk cannot be read";
     } else {
-      r = ChunkWorker(s.facts, buf, i).run();
+      r = ChunkWorker(s.facts, buf, i, pool).run();
     }
-    if (r.unsupported) {
-      s.stop.store(true);
+    const bool failed = r.unsupported.has_value();
+    {
+      const std::lock_guard lock(s.m);
+      s.results[i] = std::move(r);
+      s.ready[i] = 1;
+      if (failed) {
+        s.stop.store(true);
+      }
+    }
+    s.chunk_done.notify_one();
+    if (failed) {
+      s.room.notify_all();
+      return;
     }
   }
+}
+
+/// Runs the workers and merges their results in chunk order on the calling thread. Returns the
+/// index of the first chunk the scanner does not support, if any.
+std::optional<std::uint32_t> scan_and_merge(Shared& s,
+                                            unsigned n,
+                                            Merger& m,
+                                            const NativeProgress& progress) {
+  std::optional<std::uint32_t> unsupported;
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned k = 0; k < n; ++k) {
+      pool.emplace_back([&s] { work(s); });
+    }
+    std::uint64_t next_report = kProgressStep;
+    for (std::uint32_t i = 0; i < s.chunks; ++i) {
+      {
+        std::unique_lock lock(s.m);
+        s.chunk_done.wait(lock, [&s, i] { return s.ready[i] != 0 || s.stop.load(); });
+        if (s.ready[i] == 0 || s.results[i].unsupported) {
+          unsupported = i;
+          break;
+        }
+      }
+      // The slot is the merger's alone once ready: merged outside the lock.
+      ChunkResult& r = s.results[i];
+      m.live(r);
+      ChunkResult kept;  // only the carved records wait for the second pass
+      kept.carved = std::move(r.carved);
+      r = std::move(kept);
+      {
+        const std::lock_guard lock(s.m);
+        s.merged = i + 1;
+      }
+      s.room.notify_all();
+      const std::uint64_t done = kFileHeaderSize + std::uint64_t{i + 1} * kChunkSize;
+      if (progress && done >= next_report) {
+        progress(done, m.records_seen());
+        next_report = done + kProgressStep;
+      }
+    }
+    if (unsupported) {
+      {
+        const std::lock_guard lock(s.m);
+        s.stop.store(true);
+      }
+      s.room.notify_all();
+    }
+  }  // joins the workers
+  if (unsupported) {
+    // Every chunk before the first failing one was finished before the workers stopped.
+    for (std::uint32_t i = *unsupported; i < s.chunks; ++i) {
+      if (s.results[i].unsupported) {
+        return i;
+      }
+    }
+  }
+  return unsupported;
 }
 
 }  // namespace
@@ -594,10 +683,11 @@ std::uint32_t crc32(std::uint32_t crc, const std::uint8_t* data, std::size_t siz
   return ~crc;
 }
 
-std::variant<NativeRead, NativeFallback> read_native(const std::string& path, unsigned workers) {
-  const Fd fd(path);
+std::variant<NativeRead, NativeFallback> read_native(const ByteSource& source,
+                                                     unsigned workers,
+                                                     const NativeProgress& progress) {
   std::array<std::uint8_t, kFileHeaderSize> h{};
-  if (!fd.ok() || !fd.read_at(0, h)) {
+  if (!read_full(source, 0, h)) {
     return NativeFallback{"file header", "cannot read the 4096-byte file header"};
   }
   // Anything libevtx might judge differently from us goes to libevtx.
@@ -608,13 +698,13 @@ std::variant<NativeRead, NativeFallback> read_native(const std::string& path, un
   }
   NativeRead out;
   FileFacts facts;
-  facts.path = path;
+  facts.path = source.name();
   facts.header_chunks = static_cast<std::uint16_t>(h[42] | (h[43] << 8U));
   const std::uint32_t flags = le32(h.data() + 120);
   facts.dirty = (flags & kFlagDirty) != 0;
-  out.file.path = path;
+  out.file.path = source.name();
   out.file.header_dirty = facts.dirty;
-  out.layout.file_size = fd.size();
+  out.layout.file_size = source.size();
   out.layout.signature_ok = true;
   out.layout.flags = flags;
   out.layout.header_crc_ok = crc32(0, h.data(), 120) == le32(h.data() + 124);
@@ -622,35 +712,23 @@ std::variant<NativeRead, NativeFallback> read_native(const std::string& path, un
   const std::uint64_t size = out.layout.file_size;
   const auto chunks = static_cast<std::uint32_t>(
       size > kFileHeaderSize ? (size - kFileHeaderSize) / kChunkSize : 0);
-  Shared s{fd, facts, chunks, {}, {}, std::vector<ChunkResult>(chunks)};
+  Shared s(source, facts, chunks);
   unsigned n = workers != 0 ? workers : std::max(1U, std::thread::hardware_concurrency());
   n = std::max(1U, std::min<unsigned>(n, std::max<std::uint32_t>(chunks, 1)));
-  {
-    std::vector<std::jthread> pool;
-    for (unsigned i = 1; i < n; ++i) {
-      pool.emplace_back([&s] { work(s); });
-    }
-    work(s);
-  }  // joins
-  for (std::uint32_t i = 0; i < chunks; ++i) {
-    if (s.results[i].unsupported) {
-      return NativeFallback{fmt::format("chunk {}", i), *s.results[i].unsupported};
-    }
+  Merger m(out, facts.header_chunks, chunks);
+  if (const auto bad = scan_and_merge(s, n, m, progress)) {
+    return NativeFallback{fmt::format("chunk {}", *bad), *s.results[*bad].unsupported};
   }
-  Merger m(out, facts.header_chunks);
-  std::size_t total_events = 0;
-  for (const ChunkResult& r : s.results) {
-    total_events += r.events.size() + r.carved.size();
-  }
-  out.file.events.reserve(total_events);  // one allocation: no doubling copies of the events
-  for (ChunkResult& r : s.results) {
-    m.live(r);
-  }
+  // Recovered records after all live ones: de-duplication needs every live id first.
   m.set_max_run();
   for (ChunkResult& r : s.results) {
     m.recovered(r);
+    std::vector<Carved>().swap(r.carved);
   }
   m.finish();
+  if (progress) {
+    progress(size, m.records_seen());
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
-// Native EVTX scanner, file level: reads the file with pread in 64 KiB chunks, N worker threads
-// take chunks, and the per-chunk results are merged in chunk order so that the output is the same
-// for any number of workers and the same as the libevtx engine's (evtx_reader.cpp).
+// Native EVTX scanner, file level: reads a ByteSource in 64 KiB chunks (positional reads), N worker
+// threads take chunks, and the calling thread merges the per-chunk results in chunk order as they
+// arrive, so that the output is the same for any number of workers and the same as the libevtx
+// engine's (evtx_reader.cpp).
 //
 // Which records are "live" and which are "recovered" follows libevtx 20181227 exactly (formats.md
 // 2-3, 7.8): live records are read from offset 512 while the offset is at most the chunk's last
@@ -14,10 +15,12 @@
 // de-duplication by record id) in that order.
 #pragma once
 
+#include "smssaudit/core/byte_source.hpp"
 #include "smssaudit/facts/events.hpp"
 #include "smssaudit/readers/evtx_reader.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -41,9 +44,15 @@ struct NativeFallback {
   std::string why;
 };
 
-/// Reads `path` natively with `workers` threads (0 = hardware concurrency). The caller has already
-/// checked that the file opens and starts with ElfFile.
-std::variant<NativeRead, NativeFallback> read_native(const std::string& path, unsigned workers);
+/// EvtxReadOptions::progress: bytes of the source merged so far, records merged so far.
+using NativeProgress = std::function<void(std::uint64_t, std::uint64_t)>;
+
+/// Reads `source` natively with `workers` threads (0 = hardware concurrency) besides the calling
+/// thread, which merges. `progress` (may be empty) is called from the calling thread every few MiB
+/// and once at the end. The caller has already checked that the source starts with ElfFile.
+std::variant<NativeRead, NativeFallback> read_native(const ByteSource& source,
+                                                     unsigned workers,
+                                                     const NativeProgress& progress);
 
 /// CRC-32 (IEEE, zlib's crc32), slice-by-8: chainable like zlib's.
 std::uint32_t crc32(std::uint32_t crc, const std::uint8_t* data, std::size_t size) noexcept;

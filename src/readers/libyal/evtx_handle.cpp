@@ -1,11 +1,14 @@
-// libevtx wrappers: the only translation unit in the project that includes <libevtx.h>.
+// libevtx wrappers: the only translation unit in the project that includes <libevtx.h> (and
+// <libbfio.h> for EVTX: the ByteSource-backed I/O handle).
 #include "readers/libyal/evtx_handle.hpp"
 
 #include "smssaudit/core/text.hpp"
 
+#include <libbfio.h>
 #include <libevtx.h>
 
 #include <array>
+#include <cstdio>
 #include <type_traits>
 #include <vector>
 
@@ -16,6 +19,8 @@ namespace smssaudit::readers::libyal {
 static_assert(std::is_same_v<libevtx_file_t, EvtxRawHandle>);
 static_assert(std::is_same_v<libevtx_record_t, EvtxRawHandle>);
 static_assert(std::is_same_v<libevtx_error_t, EvtxRawHandle>);
+static_assert(std::is_same_v<libbfio_handle_t, EvtxRawHandle>);
+static_assert(std::is_same_v<libbfio_error_t, EvtxRawHandle>);
 
 namespace {
 
@@ -89,6 +94,143 @@ Result<std::optional<std::string>> read_utf8(Utf8SizeGetter size_fn,
 }
 
 }  // namespace
+
+// --- BfioSource ----------------------------------------------------------------------------------
+
+/// The io_handle libbfio passes to our callbacks (libbfio_handle_initialize): where the next
+/// sequential read starts. libevtx reads through seek + read; ByteSource reads are positional.
+struct BfioState {
+  const ByteSource* source = nullptr;
+  std::uint64_t offset = 0;
+  bool open = false;
+};
+
+class BfioSource {
+ public:
+  explicit BfioSource(const ByteSource& source) { state_.source = &source; }
+
+  BfioSource(const BfioSource&) = delete;
+  BfioSource& operator=(const BfioSource&) = delete;
+  BfioSource(BfioSource&&) = delete;
+  BfioSource& operator=(BfioSource&&) = delete;
+
+  ~BfioSource() {
+    if (handle_ != nullptr) {
+      libbfio_handle_free(&handle_, nullptr);
+    }
+  }
+
+  /// Creates the libbfio handle; the error text when libbfio refuses.
+  std::optional<std::string> initialize();
+
+  libbfio_handle_t* handle() const noexcept { return handle_; }
+
+ private:
+  static BfioState& state(intptr_t* io) { return *reinterpret_cast<BfioState*>(io); }
+
+  // Not managed by libbfio (flags 0): this object owns the state, so "free" has nothing to do.
+  static int free_io(intptr_t** /*io*/, libbfio_error_t** /*error*/) { return 1; }
+
+  // libevtx never clones its file handle; refusing keeps ownership simple.
+  static int clone_io(intptr_t** /*dst*/, intptr_t* /*src*/, libbfio_error_t** /*error*/) {
+    return -1;
+  }
+
+  // Evidence is never opened for writing.
+  static int open_io(intptr_t* io, int flags, libbfio_error_t** /*error*/) {
+    if ((flags & LIBBFIO_ACCESS_FLAG_WRITE) != 0) {
+      return -1;
+    }
+    state(io).open = true;
+    state(io).offset = 0;
+    return 1;
+  }
+
+  static int close_io(intptr_t* io, libbfio_error_t** /*error*/) {
+    state(io).open = false;
+    return 0;
+  }
+
+  static ssize_t read_io(intptr_t* io, uint8_t* buf, size_t size, libbfio_error_t** /*error*/) {
+    BfioState& st = state(io);
+    auto n = st.source->read_at(st.offset, std::span<std::uint8_t>(buf, size));
+    if (!n) {
+      return -1;  // libbfio adds "unable to read" to the trail
+    }
+    st.offset += *n;
+    return static_cast<ssize_t>(*n);
+  }
+
+  static ssize_t write_io(intptr_t* /*io*/,
+                          const uint8_t* /*buf*/,
+                          size_t /*size*/,
+                          libbfio_error_t** /*error*/) {
+    return -1;
+  }
+
+  static off64_t seek_io(intptr_t* io, off64_t offset, int whence, libbfio_error_t** /*error*/) {
+    BfioState& st = state(io);
+    std::int64_t base = 0;
+    if (whence == SEEK_CUR) {
+      base = static_cast<std::int64_t>(st.offset);
+    } else if (whence == SEEK_END) {
+      base = static_cast<std::int64_t>(st.source->size());
+    } else if (whence != SEEK_SET) {
+      return -1;
+    }
+    const std::int64_t target = base + offset;
+    if (target < 0) {
+      return -1;
+    }
+    st.offset = static_cast<std::uint64_t>(target);
+    return target;
+  }
+
+  static int exists_io(intptr_t* /*io*/, libbfio_error_t** /*error*/) { return 1; }
+
+  static int is_open_io(intptr_t* io, libbfio_error_t** /*error*/) {
+    return state(io).open ? 1 : 0;
+  }
+
+  static int size_io(intptr_t* io, size64_t* size, libbfio_error_t** /*error*/) {
+    *size = state(io).source->size();
+    return 1;
+  }
+
+  BfioState state_;
+  libbfio_handle_t* handle_ = nullptr;
+};
+
+std::optional<std::string> BfioSource::initialize() {
+  libbfio_error_t* err = nullptr;
+  if (libbfio_handle_initialize(&handle_,
+                                reinterpret_cast<intptr_t*>(&state_),
+                                free_io,
+                                clone_io,
+                                open_io,
+                                close_io,
+                                read_io,
+                                write_io,
+                                seek_io,
+                                exists_io,
+                                is_open_io,
+                                size_io,
+                                0,
+                                &err) == 1) {
+    return std::nullopt;
+  }
+  std::array<char, kTrailBufferSize> buf{};
+  if (err != nullptr && libbfio_error_backtrace_sprint(err, buf.data(), buf.size()) < 0) {
+    buf[0] = '\0';
+  }
+  libbfio_error_free(&err);
+  buf.back() = '\0';
+  return std::string("libbfio: ") + buf.data();
+}
+
+void BfioSourceFree::operator()(BfioSource* b) const noexcept {
+  std::default_delete<BfioSource>{}(b);
+}
 
 // --- EvtxError -----------------------------------------------------------------------------------
 
@@ -181,12 +323,38 @@ class EvtxCalls {
     }
     return file;
   }
+
+  static Result<EvtxFile> open(const ByteSource& source) {
+    std::unique_ptr<BfioSource, BfioSourceFree> io(std::make_unique<BfioSource>(source).release());
+    if (auto problem = io->initialize()) {
+      return fail(ErrorCode::kIo, source.name(), *problem);
+    }
+    libevtx_file_t* raw = nullptr;
+    {
+      EvtxError err;
+      if (libevtx_file_initialize(&raw, err.out()) != 1) {
+        return lib_fail<EvtxFile>(err, source.name());
+      }
+    }
+    EvtxFile file(raw, source.name());
+    file.io_ = std::move(io);
+    EvtxError err;
+    if (libevtx_file_open_file_io_handle(
+            file.h_.get(), file.io_->handle(), LIBEVTX_OPEN_READ, err.out()) != 1) {
+      return lib_fail<EvtxFile>(err, source.name());
+    }
+    return file;
+  }
 };
 
 // --- EvtxFile ------------------------------------------------------------------------------------
 
 Result<EvtxFile> EvtxFile::open(const std::string& path) {
   return EvtxCalls::open(path);
+}
+
+Result<EvtxFile> EvtxFile::open(const ByteSource& source) {
+  return EvtxCalls::open(source);
 }
 
 Result<std::uint32_t> EvtxFile::flags() const {
@@ -231,6 +399,15 @@ Result<std::optional<std::string>> EvtxRecord::source_name() const {
                    libevtx_record_get_utf8_source_name,
                    h_.get(),
                    "source name");
+}
+
+Result<std::uint64_t> EvtxRecord::offset() const {
+  off64_t out = 0;
+  EvtxError err;
+  if (libevtx_record_get_offset(h_.get(), &out, err.out()) != 1 || out < 0) {
+    return lib_fail<std::uint64_t>(err, "record offset");
+  }
+  return static_cast<std::uint64_t>(out);
 }
 
 Result<std::string> EvtxRecord::xml() const {

@@ -4,6 +4,7 @@
 // evtx_handle.cpp checks that the handle typedefs really are intptr_t.
 #pragma once
 
+#include "smssaudit/core/byte_source.hpp"
 #include "smssaudit/core/result.hpp"
 
 #include <cstdint>
@@ -48,6 +49,14 @@ struct EvtxRecordFree {
   void operator()(EvtxRawHandle* h) const noexcept;
 };
 
+/// A libbfio handle whose reads go to a ByteSource (evtx_handle.cpp), so libevtx can read a log
+/// inside a disk image as well as a file. Holds the source by reference.
+class BfioSource;
+
+struct BfioSourceFree {
+  void operator()(BfioSource* b) const noexcept;
+};
+
 /// evtx_handle.cpp's helper that builds wrappers from raw handles (the only code besides the
 /// classes themselves allowed to).
 class EvtxCalls;
@@ -74,6 +83,9 @@ class EvtxRecord {
   /// The whole event rendered as UTF-8 XML text (without the terminating NUL).
   Result<std::string> xml() const;
 
+  /// Offset of the record in the file (for progress).
+  Result<std::uint64_t> offset() const;
+
  private:
   friend class EvtxCalls;
 
@@ -87,6 +99,10 @@ class EvtxFile {
  public:
   /// Opens `path` with LIBEVTX_OPEN_READ; fails when libevtx refuses the file header.
   static Result<EvtxFile> open(const std::string& path);
+
+  /// Opens a ByteSource read-only through a libbfio handle with our own I/O callbacks. The source
+  /// must outlive the EvtxFile and every record read from it.
+  static Result<EvtxFile> open(const ByteSource& source);
 
   /// File header +120 as libevtx read it (0x1 dirty, 0x2 full, 0x4 no CRC32).
   Result<std::uint32_t> flags() const;
@@ -103,6 +119,8 @@ class EvtxFile {
 
   EvtxFile(EvtxRawHandle* h, std::string label) noexcept : h_(h), label_(std::move(label)) {}
 
+  // Declared before h_: destroyed after it, since the libevtx file reads through it until closed.
+  std::unique_ptr<BfioSource, BfioSourceFree> io_;
   std::unique_ptr<EvtxRawHandle, EvtxFileFree> h_;
   std::string label_;
 };

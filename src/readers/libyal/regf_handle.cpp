@@ -6,7 +6,11 @@
 #include <libbfio.h>
 #include <libregf.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
+#include <limits>
+#include <memory>
 #include <type_traits>
 
 namespace smssaudit::readers::libyal {
@@ -227,20 +231,144 @@ Result<BfioHandle> BfioHandle::open_file(const std::string& path, RegfTrailLog* 
   return BfioHandle(raw);
 }
 
+namespace {
+
+// A bounds-checked, read-only memory range for libbfio. libbfio 20170123's own memory range
+// (libbfio_memory_range_read) copies the *requested* size rather than what is left of the range,
+// so a hostile hive whose hbin or cell reaches past the end of the image made libregf read past
+// the caller's buffer (heap-buffer-overflow found by fuzz/hive_reader_fuzz; regression input in
+// tests/robustness/regressions/hive_reader/). These callbacks clamp every read to the range.
+struct SafeRange {
+  const std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+  std::size_t offset = 0;  ///< may lie past the end after a seek; reads there return 0
+  bool open = false;
+};
+
+SafeRange* as_range(intptr_t* io) noexcept {
+  return reinterpret_cast<SafeRange*>(io);  // NOLINT: libbfio's opaque io-handle type
+}
+
+int range_free(intptr_t** io, libbfio_error_t** /*error*/) {
+  if (io != nullptr) {
+    // Takes back the ownership handed to libbfio by open_memory (LIBBFIO_FLAG_IO_HANDLE_MANAGED).
+    const std::unique_ptr<SafeRange> owned(as_range(*io));
+    *io = nullptr;
+  }
+  return 1;
+}
+
+int range_clone(intptr_t** destination, intptr_t* source, libbfio_error_t** /*error*/) {
+  if (destination == nullptr || source == nullptr) {
+    return -1;
+  }
+  auto copy = std::make_unique<SafeRange>(*as_range(source));
+  copy->open = false;
+  *destination = reinterpret_cast<intptr_t*>(copy.release());  // NOLINT: owned by libbfio
+  return 1;
+}
+
+int range_open(intptr_t* io, int access_flags, libbfio_error_t** /*error*/) {
+  // Read-only: a request for write access is refused.
+  if ((access_flags & LIBBFIO_ACCESS_FLAG_WRITE) != 0) {
+    return -1;
+  }
+  as_range(io)->open = true;
+  as_range(io)->offset = 0;
+  return 1;
+}
+
+int range_close(intptr_t* io, libbfio_error_t** /*error*/) {
+  as_range(io)->open = false;
+  return 0;  // libbfio's convention: 0 on success
+}
+
+ssize_t range_read(intptr_t* io, uint8_t* buffer, size_t size, libbfio_error_t** /*error*/) {
+  SafeRange& r = *as_range(io);
+  if (buffer == nullptr || !r.open) {
+    return -1;
+  }
+  if (r.offset >= r.size) {
+    return 0;
+  }
+  const std::size_t n = std::min(size, r.size - r.offset);
+  std::copy_n(r.data + r.offset, n, buffer);  // NOLINT: bounds checked above
+  r.offset += n;
+  return static_cast<ssize_t>(n);
+}
+
+ssize_t range_write(intptr_t* /*io*/,
+                    const uint8_t* /*buffer*/,
+                    size_t /*size*/,
+                    libbfio_error_t** /*error*/) {
+  return -1;  // evidence is never written
+}
+
+off64_t range_seek(intptr_t* io, off64_t offset, int whence, libbfio_error_t** /*error*/) {
+  SafeRange& r = *as_range(io);
+  off64_t base = 0;
+  if (whence == SEEK_CUR) {
+    base = static_cast<off64_t>(r.offset);
+  } else if (whence == SEEK_END) {
+    base = static_cast<off64_t>(r.size);
+  } else if (whence != SEEK_SET) {
+    return -1;
+  }
+  const bool out_of_range = offset < 0
+                                ? (offset == std::numeric_limits<off64_t>::min() || base < -offset)
+                                : offset > std::numeric_limits<off64_t>::max() - base;
+  if (out_of_range) {
+    return -1;
+  }
+  r.offset = static_cast<std::size_t>(base + offset);
+  return base + offset;
+}
+
+int range_exists(intptr_t* /*io*/, libbfio_error_t** /*error*/) {
+  return 1;
+}
+
+int range_is_open(intptr_t* io, libbfio_error_t** /*error*/) {
+  return as_range(io)->open ? 1 : 0;
+}
+
+int range_get_size(intptr_t* io, size64_t* size, libbfio_error_t** /*error*/) {
+  if (size == nullptr) {
+    return -1;
+  }
+  *size = as_range(io)->size;
+  return 1;
+}
+
+}  // namespace
+
 Result<BfioHandle> BfioHandle::open_memory(std::span<const std::uint8_t> bytes, RegfTrailLog* log) {
   const std::string label = "memory image";
   libbfio_handle_t* raw = nullptr;
   libbfio_error_t* bfio_err = nullptr;
-  if (libbfio_memory_range_initialize(&raw, &bfio_err) != 1) {
-    return bfio_failure(bfio_err, raw, label, "cannot initialise a libbfio memory range", log);
+  // libbfio keeps the pointer, not a copy: the caller's bytes must outlive the handle (see the
+  // header). The SafeRange is owned by libbfio from here on (freed through range_free).
+  auto range = std::make_unique<SafeRange>();
+  range->data = bytes.data();
+  range->size = bytes.size();
+  if (libbfio_handle_initialize(
+          &raw,
+          reinterpret_cast<intptr_t*>(range.get()),  // NOLINT: opaque
+          range_free,
+          range_clone,
+          range_open,
+          range_close,
+          range_read,
+          range_write,
+          range_seek,
+          range_exists,
+          range_is_open,
+          range_get_size,
+          LIBBFIO_FLAG_IO_HANDLE_MANAGED | LIBBFIO_FLAG_IO_HANDLE_CLONE_BY_FUNCTION,
+          &bfio_err) != 1) {
+    return bfio_failure(bfio_err, raw, label, "cannot initialise a libbfio memory handle", log);
   }
-  // libbfio's setter takes a mutable pointer for read-write ranges; libregf opens this handle
-  // with LIBREGF_OPEN_READ only, so the bytes are never written through it. libbfio keeps the
-  // pointer, not a copy: the caller's bytes must outlive the handle (see the header).
-  auto* start = const_cast<std::uint8_t*>(bytes.data());  // NOLINT: read-only use, see above
-  if (libbfio_memory_range_set(raw, start, bytes.size(), &bfio_err) != 1) {
-    return bfio_failure(bfio_err, raw, label, "cannot set the libbfio memory range", log);
-  }
+  static_cast<void>(range.release());  // NOLINT(bugprone-unused-return-value): libbfio owns it
   return BfioHandle(raw);
 }
 

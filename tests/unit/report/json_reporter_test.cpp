@@ -58,15 +58,17 @@ TEST_CASE("The JSON report keeps the contract's key order at every level", "[rep
   CHECK(keys_of(doc.at("tool")) == std::vector<std::string>{"name", "version"});
   CHECK(keys_of(doc.at("ruleset")) == std::vector<std::string>{"sha256", "count"});
   CHECK(keys_of(doc.at("inputs").at(0)) ==
-        std::vector<std::string>{"path", "kind", "size", "sha256", "status", "diagnostics"});
+        std::vector<std::string>{
+            "path", "kind", "size", "sha256", "status", "host", "location", "diagnostics"});
   CHECK(keys_of(doc.at("inputs").at(0).at("diagnostics").at(0)) ==
         std::vector<std::string>{"level", "code", "location", "message"});
   CHECK(keys_of(doc.at("diagnostics").at(0)) ==
         std::vector<std::string>{"level", "code", "source", "location", "message"});
   const Json& host = doc.at("hosts").at(0);
-  CHECK(keys_of(host) ==
-        std::vector<std::string>{
-            "name", "os", "registry", "lineage", "coverage", "findings", "verdict"});
+  CHECK(
+      keys_of(host) ==
+      std::vector<std::string>{
+          "name", "evidence_root", "os", "registry", "lineage", "coverage", "findings", "verdict"});
   CHECK(keys_of(host.at("registry")) ==
         std::vector<std::string>{
             "hive", "dirty", "base_block", "logs", "replay", "select", "control_sets"});
@@ -357,7 +359,8 @@ TEST_CASE("A host without a usable SYSTEM hive has a null registry block", "[rep
 TEST_CASE("A report with no hosts still renders valid JSON", "[report]") {
   Report report;
   report.tool_version = "0.1.0";
-  report.inputs.push_back({{"/cases/y/SYSTEM", "system_hive", 0, "", "unreadable"}, {}});
+  report.inputs.push_back(
+      {{"/cases/y/SYSTEM", "system_hive", 0, "", "unreadable", "", std::nullopt}, {}});
   report.diagnostics.push_back(
       {smssaudit::DiagLevel::kError, "evidence.none", "", "", "no usable evidence"});
   const Json doc = parse(report);

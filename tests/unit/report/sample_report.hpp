@@ -129,7 +129,8 @@ inline Report sample_report() {
   r.ruleset_count = 42;
 
   InputEntry input;
-  input.evidence = {"/cases/x/SYSTEM", "system_hive", 11771904, kSampleSha, "ok"};
+  input.evidence = {
+      "/cases/x/SYSTEM", "system_hive", 11771904, kSampleSha, "ok", "x", std::nullopt};
   input.diagnostics.push_back({DiagLevel::kWarning,
                                "hive.dirty",
                                "/cases/x/SYSTEM",

@@ -1,0 +1,11 @@
+// libFuzzer target: REGF base-block parsing and validation (body in fuzz_targets.hpp).
+#include "fuzz_targets.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const smssaudit::fuzz::Input input(data, size);
+  smssaudit::fuzz::run_base_block(input);
+  return 0;
+}
