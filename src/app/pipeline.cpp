@@ -117,6 +117,44 @@ bool any_log_content(const std::vector<facts::HiveLogFile>& logs) {
       logs.begin(), logs.end(), [](const facts::HiveLogFile& l) { return l.size > 0; });
 }
 
+/// The shared end of read_system() and read_system_image(): the replayed image when a replay
+/// applied and the image opens (the on-disk state kept for the comparison), else the on-disk hive,
+/// carrying the replay report when one was attempted (it says why nothing applied).
+SystemState settle_system(report::InputEntry& input,
+                          const std::string& path,
+                          const Result<facts::BaseBlock>& base,
+                          const std::vector<facts::HiveLogFile>& logs,
+                          Result<facts::SystemHive> disk,
+                          const std::optional<Result<readers::ReplayOutcome>>& replay,
+                          DiagnosticSink& sink) {
+  SystemState st;
+  if (replay && *replay && (*replay)->report.performed) {
+    auto image = readers::read_system_hive_image((*replay)->image, path, sink);
+    if (image) {
+      image->path = path;
+      image->base = *base;  // the report describes the file on disk; `replay` the rest
+      image->logs = logs;
+      image->replay = (*replay)->report;
+      st.audited = std::move(*image);
+      if (disk) {
+        st.on_disk = std::move(*disk);
+      }
+      return st;
+    }
+    sink.add(DiagLevel::kError, "replay.image_unreadable", path, "", image.error().message());
+  }
+  if (!disk) {
+    input.evidence.status = "unreadable";
+    sink.add(DiagLevel::kError, to_string(disk.error().code), path, "", disk.error().message());
+    return st;
+  }
+  if (replay && *replay) {
+    disk->replay = (*replay)->report;
+  }
+  st.audited = std::move(*disk);
+  return st;
+}
+
 /// Reads the SYSTEM hive and, when it is dirty, replays its logs in memory (issue 5): since
 /// Windows 8.1 the newest changes may live only in SYSTEM.LOG1/LOG2, and libregf alone would show
 /// the stale primary. A primary whose base block fails its checksum cannot be opened by libregf
@@ -131,35 +169,11 @@ SystemState read_system(report::InputEntry& input, DiagnosticSink& sink) {
   auto disk = readers::read_system_hive(path, sink);
   auto base = disk ? Result<facts::BaseBlock>(disk->base) : readers::read_base_block(path);
   std::vector<facts::HiveLogFile> logs = disk ? disk->logs : readers::find_hive_logs(path);
-  bool dirty = base && base->signature_ok && base->dirty();
-  if (dirty && any_log_content(logs)) {
-    auto replay = readers::replay_hive_files(path, logs, sink);
-    if (replay && replay->report.performed) {
-      auto image = readers::read_system_hive_image(replay->image, path, sink);
-      if (image) {
-        image->path = path;
-        image->base = *base;  // the report describes the file on disk; `replay` the rest
-        image->logs = logs;
-        image->replay = replay->report;
-        st.audited = std::move(*image);
-        if (disk) {
-          st.on_disk = std::move(*disk);
-        }
-        return st;
-      }
-      sink.add(DiagLevel::kError, "replay.image_unreadable", path, "", image.error().message());
-    }
-    if (replay && disk) {
-      disk->replay = replay->report;  // attempted: the report says why nothing applied
-    }
+  std::optional<Result<readers::ReplayOutcome>> replay;
+  if (base && base->signature_ok && base->dirty() && any_log_content(logs)) {
+    replay = readers::replay_hive_files(path, logs, sink);
   }
-  if (!disk) {
-    input.evidence.status = "unreadable";
-    sink.add(DiagLevel::kError, to_string(disk.error().code), path, "", disk.error().message());
-    return st;
-  }
-  st.audited = std::move(*disk);
-  return st;
+  return settle_system(input, path, base, logs, std::move(disk), replay, sink);
 }
 
 /// Transaction logs of a hive inside an image, read into memory for the replay.
@@ -219,35 +233,11 @@ SystemState read_system_image(report::InputEntry& input,
     disk->path = path;
     disk->logs = logs;
   }
-  const bool dirty = base && base->signature_ok && base->dirty();
-  if (dirty && any_log_content(logs)) {
-    auto replay = readers::replay_hive(*bytes, path, log_inputs, sink);
-    if (replay && replay->report.performed) {
-      auto image = readers::read_system_hive_image(replay->image, path, sink);
-      if (image) {
-        image->path = path;
-        image->base = *base;
-        image->logs = logs;
-        image->replay = replay->report;
-        st.audited = std::move(*image);
-        if (disk) {
-          st.on_disk = std::move(*disk);
-        }
-        return st;
-      }
-      sink.add(DiagLevel::kError, "replay.image_unreadable", path, "", image.error().message());
-    }
-    if (replay && disk) {
-      disk->replay = replay->report;
-    }
+  std::optional<Result<readers::ReplayOutcome>> replay;
+  if (base && base->signature_ok && base->dirty() && any_log_content(logs)) {
+    replay = readers::replay_hive(*bytes, path, log_inputs, sink);
   }
-  if (!disk) {
-    input.evidence.status = "unreadable";
-    sink.add(DiagLevel::kError, to_string(disk.error().code), path, "", disk.error().message());
-    return st;
-  }
-  st.audited = std::move(*disk);
-  return st;
+  return settle_system(input, path, base, logs, std::move(disk), replay, sink);
 }
 
 /// Registry values the transaction logs changed (registry.replay_change facts).
