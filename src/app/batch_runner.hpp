@@ -2,6 +2,8 @@
 // crash or a hang in one host's scan never stops the others.
 #pragma once
 
+#include "smssaudit/core/process.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -12,48 +14,9 @@
 
 namespace smssaudit::app {
 
-/// How a child ended: exited with a code, or was killed by a signal.
-struct ExitStatus {
-  bool exited = false;  ///< true: `code` is valid; false: `signal` is valid
-  int code = 0;
-  int signal = 0;
-};
-
-/// "SIGSEGV" for 11; "signal 64" when the number has no name.
-std::string signal_name(int signal);
-
-/// One running child process. Move-only; the destructor kills (SIGKILL) and reaps a child that
-/// is still running, so no process outlives its owner and none is left a zombie.
-class ChildProcess {
- public:
-  /// Starts `exe` with `argv` (argv[0] included): stdin and stdout on /dev/null, stderr appended
-  /// to `stderr_path`. Throws std::system_error when the process cannot be started (posix_spawn
-  /// reports a missing or non-executable `exe` here).
-  static ChildProcess spawn(const std::string& exe,
-                            const std::vector<std::string>& argv,
-                            const std::string& stderr_path);
-
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-  ChildProcess(ChildProcess&& other) noexcept;
-  ChildProcess& operator=(ChildProcess&& other) noexcept;
-  ~ChildProcess();
-
-  /// Non-blocking: the exit status once the child has ended (it is then reaped), else nullopt.
-  std::optional<ExitStatus> poll();
-
-  /// Sends `signal` to a child that is still running.
-  void kill(int signal) const noexcept;
-
-  pid_t pid() const noexcept { return pid_; }
-
- private:
-  explicit ChildProcess(pid_t pid) : pid_(pid) {}
-
-  void reset() noexcept;
-
-  pid_t pid_ = -1;  ///< -1 once reaped or moved from
-};
+using process::ChildProcess;
+using process::ExitStatus;
+using process::signal_name;
 
 /// One host's child process to run.
 struct Job {

@@ -40,11 +40,12 @@ std::optional<facts::EventLogFile> read_one(report::InputEntry& in,
   auto source = open_artifact(artifact);
   if (!source) {
     in.evidence.status = "unreadable";
+    const Error& e = source.error();
     sink.add(DiagLevel::kError,
-             to_string(source.error().code),
+             to_string(e.code),
              in.evidence.path,
              "",
-             source.error().message());
+             e.context == in.evidence.path ? e.detail : e.message());
     return std::nullopt;
   }
   const std::uint64_t total = (*source)->size();

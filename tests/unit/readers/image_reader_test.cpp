@@ -70,6 +70,8 @@ TEST_CASE("every container holds one installation whose SYSTEM reads back intact
       {"mbr.raw", kPartitionOffset, "raw", "NTFS / exFAT (0x07)", 1},
       {"gpt.raw", kPartitionOffset, "raw", "Basic data partition", 1},
       {"split.raw.001", kPartitionOffset, "raw", "Basic data partition", 4},
+      {"mbr.E01", kPartitionOffset, "ewf", "NTFS / exFAT (0x07)", 1},
+      {"seg.E01", kPartitionOffset, "ewf", "Basic data partition", 3},
       {"mbr.vmdk", kPartitionOffset, "vmdk", "NTFS / exFAT (0x07)", 1},
       {"mbr.vhd", kPartitionOffset, "vhd", "NTFS / exFAT (0x07)", 1},
   };
@@ -275,11 +277,14 @@ TEST_CASE("segment sets and image detection", "[image]") {
   CHECK_FALSE(looks_like_disk_image(log_file("Security.evtx")));
   CHECK_FALSE(looks_like_disk_image(img::images_dir() + "/no-such-file"));
 
-  // Every segment given explicitly opens the same image (split raw; E01 is refused for now).
-  DiagnosticSink sink;
-  auto image = open_disk_image(split, sink);
-  REQUIRE(image.has_value());
-  CHECK(image->installations(sink).size() == 1);
+  // Every segment given explicitly opens the same image.
+  for (const auto& segments : {split, seg}) {
+    DiagnosticSink sink;
+    auto image = open_disk_image(segments, sink);
+    REQUIRE(image.has_value());
+    CHECK(image->segments() == segments);
+    CHECK(image->installations(sink).size() == 1);
+  }
 }
 
 TEST_CASE("partition offsets and file contents agree with mmls and icat", "[image]") {

@@ -1,8 +1,8 @@
 // Finding the Windows installations of an image: partition table (MBR, GPT) or bare volume, then
 // each NTFS volume holding Windows\System32\config\SYSTEM. What cannot be read becomes a
 // diagnostic and the search goes on (sleuthkit's TskAuto keeps going the same way).
-#include "readers/image/image_state.hpp"
-#include "readers/image/path_lookup.hpp"
+#include "readers/image/tsk/image_state.hpp"
+#include "readers/image/tsk/path_lookup.hpp"
 #include "smssaudit/core/text.hpp"
 
 #include <algorithm>
@@ -389,18 +389,6 @@ Result<TSK_FS_INFO*> volume_at(ImageState& state, std::uint64_t offset) {
 
 std::vector<Installation> find_installations(ImageState& state, DiagnosticSink& sink) {
   return Search(state, sink).run();
-}
-
-Status check_regular_file(const std::string& path) {
-  std::error_code ec;
-  const auto st = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(st)) {
-    return fail(ErrorCode::kNotFound, path, "no such file");
-  }
-  if (!std::filesystem::is_regular_file(st)) {
-    return fail(ErrorCode::kIo, path, "not a regular file");
-  }
-  return ok();
 }
 
 }  // namespace smssaudit::readers::image::detail

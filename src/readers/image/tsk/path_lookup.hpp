@@ -2,7 +2,7 @@
 // src/readers/image/; every function expects the caller to hold ImageState::mu.
 #pragma once
 
-#include "readers/image/image_state.hpp"
+#include "readers/image/tsk/image_state.hpp"
 
 #include <optional>
 #include <string_view>

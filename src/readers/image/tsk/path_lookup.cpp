@@ -1,6 +1,6 @@
 // Path lookup in an NTFS volume through TSK, one directory at a time so that every component
 // matches case-insensitively and the result carries the case the volume stores.
-#include "readers/image/path_lookup.hpp"
+#include "readers/image/tsk/path_lookup.hpp"
 
 #include "smssaudit/core/text.hpp"
 

@@ -2,7 +2,7 @@
 // that serialises every TSK call on them. Private to src/readers/image/.
 #pragma once
 
-#include "readers/image/tsk_handles.hpp"
+#include "readers/image/tsk/tsk_handles.hpp"
 #include "smssaudit/core/diagnostics.hpp"
 #include "smssaudit/core/result.hpp"
 #include "smssaudit/readers/image.hpp"
@@ -29,8 +29,5 @@ Result<TSK_FS_INFO*> volume_at(ImageState& state, std::uint64_t offset);
 /// Searches the partition table (or the bare volume) for Windows installations. Caller holds
 /// state.mu.
 std::vector<Installation> find_installations(ImageState& state, DiagnosticSink& sink);
-
-/// kNotFound / kIo unless `path` is an existing regular file.
-Status check_regular_file(const std::string& path);
 
 }  // namespace smssaudit::readers::image::detail
