@@ -3,6 +3,7 @@
 // records, and check the file structure ourselves because libevtx skips damaged chunks silently.
 #include "smssaudit/readers/evtx_reader.hpp"
 
+#include "readers/evtx_chunk_check.hpp"
 #include "readers/evtx_native/native_reader.hpp"
 #include "readers/evtx_native/source_sha256.hpp"
 #include "readers/evtx_normalise.hpp"
@@ -103,14 +104,16 @@ bool read_full(const ByteSource& source, std::uint64_t offset, std::span<std::ui
 }
 
 // One chunk: signature, then the two checksums (chunk header +124 over 0..119 and 128..511;
-// +52 over the records from 512 to the free-space offset at +48).
-void scan_chunk(std::span<const std::uint8_t> c, EvtxLayout& l) {
+// +52 over the records from 512 to the free-space offset at +48), then the header fields and the
+// record chain (evtx_chunk_check.hpp), which the native engine checks the same way.
+void scan_chunk(std::span<const std::uint8_t> c, std::uint32_t index, EvtxLayout& l) {
   if (!has_signature(c, kChunkSignature)) {
     const bool empty = std::all_of(c.begin(), c.end(), [](std::uint8_t b) { return b == 0; });
     ++(empty ? l.chunks_empty : l.chunks_bad_magic);
     return;
   }
   ++l.chunks_valid;
+  note_chunk_check(check_chunk(c), index, l);
   const std::uint32_t header_crc =
       crc32_update(crc32_update(0, c.subspan(0, 120)), c.subspan(128, kChunkHeaderSize - 128));
   if (header_crc != le32(c, 124)) {
@@ -354,6 +357,33 @@ void report_layout(const EvtxLayout& l, const std::string& path, DiagnosticSink&
              l.chunk_data_crc_bad,
              (l.flags & kFlagNoCrc) != 0 ? " (header flag 0x4 says CRC32 is not kept)" : ""));
   }
+  if (l.chunk_header_bad > 0) {
+    warn(sink,
+         path,
+         "evtx.chunk_header",
+         fmt::format("{} chunk header(s) contradict their chunk (first: {}); records there may be "
+                     "missing or carved from slack only",
+                     l.chunk_header_bad,
+                     l.first_chunk_header_problem));
+  }
+  if (l.record_chain_broken > 0) {
+    warn(sink,
+         path,
+         "evtx.record_chain",
+         fmt::format("the live records of {} chunk(s) break off before the chunk's last record "
+                     "(first: {}); records past the break are recovered from slack at best",
+                     l.record_chain_broken,
+                     l.first_record_chain_problem));
+  }
+  if (l.next_record_id_beyond_chunks()) {
+    warn(sink,
+         path,
+         "evtx.header_record_id",
+         fmt::format("the file header's next record id {} lies beyond the highest record id the "
+                     "chunks declare ({}); the header was edited or damaged",
+                     l.header_next_record_id,
+                     l.max_chunk_record_id));
+  }
   if ((l.flags & ~kKnownFlags) != 0) {
     warn(sink,
          path,
@@ -475,14 +505,14 @@ Result<EvtxLayout> read_evtx_layout(const ByteSource& source) {
   l.signature_ok = has_signature(h, kFileSignature);
   l.header_chunks = le16(h, 42);
   l.flags = le32(h, 120);
+  l.header_next_record_id = le32(h, 24) | (std::uint64_t{le32(h, 28)} << 32U);  // +24
   l.header_crc_ok = crc32_update(0, h.subspan(0, 120)) == le32(h, 124);
   buf.assign(kChunkSize, 0);
   for (std::uint64_t off = kFileHeaderSize; off + kChunkSize <= l.file_size; off += kChunkSize) {
     if (!read_full(source, off, buf)) {
       break;
     }
-    ++l.chunks_in_file;
-    scan_chunk(buf, l);
+    scan_chunk(buf, l.chunks_in_file++, l);
   }
   return l;
 }

@@ -3,9 +3,11 @@
 // detection, log discovery, case-insensitive value lookups and tolerant value decoding.
 #include "smssaudit/readers/hive_reader.hpp"
 
+#include "readers/hive_structure.hpp"
 #include "readers/libyal/regf_handle.hpp"
 #include "readers/value_decoder.hpp"
 #include "smssaudit/core/text.hpp"
+#include "smssaudit/evidence/file_source.hpp"
 #include "smssaudit/facts/surface.hpp"
 
 #include <boost/filesystem.hpp>
@@ -620,6 +622,11 @@ Result<facts::SystemHive> read_system_hive(const std::string& path, DiagnosticSi
     return fail(std::move(opened).error());
   }
   facts::SystemHive hive = capture_system(opened->root, opened->hive.file, path, sink);
+  // What libregf does not check on the keys just read (cycles, counts, big data), from the same
+  // bytes through positional reads; a file that vanished since libregf opened it is skipped.
+  if (auto bytes = evidence::open_file_source(path)) {
+    check_system_structure(**bytes, path, sink);
+  }
   hive.base = opened->hive.base;
   hive.logs = opened->hive.logs;
   emit_trails(trails, path, sink);
@@ -635,6 +642,7 @@ Result<facts::SystemHive> read_system_hive_image(std::span<const std::uint8_t> i
     return fail(std::move(opened).error());
   }
   facts::SystemHive hive = capture_system(opened->root, opened->file, display_path, sink);
+  check_system_structure(image, display_path, sink);
   hive.base = opened->base;
   emit_trails(trails, display_path, sink);
   return hive;

@@ -137,7 +137,11 @@ std::optional<std::string> check_hvle(std::span<const std::uint8_t> log,
     return fmt::format("hive-bins size 0x{:x} is not a multiple of 4096", bins);
   }
   if (kBaseBlockSize + std::uint64_t{bins} > max_image) {
-    return fmt::format("hive-bins size 0x{:x} exceeds the image cap of {} bytes", bins, max_image);
+    return fmt::format(
+        "hive-bins size 0x{:x} exceeds the image cap of {} bytes (the largest "
+        "bins size the base blocks declare plus the logs' sizes)",
+        bins,
+        max_image);
   }
   if (marvin32(e.first(kHash2Span), kRegistryLogMarvinSeed) != le64(e, 32)) {
     return std::string("Hash-2 (Marvin32 of +0..+31) does not match");
@@ -953,6 +957,30 @@ void summarize(Replay& r) {
   }
 }
 
+/// How far the replayed image may grow (issue 7 item 4). A hive grows by whole bins, and a new bin
+/// reaches the disk only through the logs: its pages stay dirty until the primary is written
+/// again. So the bins can exceed the largest size the primary (file or base block +40) or a log
+/// base block (+40) declares by at most the logs' own bytes. Never above
+/// ReplayOptions::max_image_bytes; an entry asking for more is refused ("replay.entry_invalid").
+std::uint64_t growth_cap(std::span<const std::uint8_t> primary,
+                         const facts::BaseBlock& primary_base,
+                         std::span<const LogInput> logs,
+                         std::uint64_t max_image) {
+  std::uint64_t bins = std::max<std::uint64_t>(
+      primary_base.hive_bins_size,
+      primary.size() > kBaseBlockSize ? primary.size() - kBaseBlockSize : 0);
+  std::uint64_t log_bytes = 0;
+  for (const LogInput& in : logs) {
+    log_bytes += in.bytes.size();
+    if (in.bytes.size() >= kSector && has_signature(in.bytes, 0, "regf")) {
+      bins = std::max<std::uint64_t>(bins, le32(in.bytes, kOffBinsSize));
+    }
+  }
+  const std::uint64_t want = kBaseBlockSize + bins + log_bytes;
+  const std::uint64_t aligned = (want + kHbinAlign - 1) / kHbinAlign * kHbinAlign;
+  return std::min(aligned, max_image);
+}
+
 }  // namespace
 
 Result<ReplayOutcome> replay_hive(std::span<const std::uint8_t> primary,
@@ -967,7 +995,9 @@ Result<ReplayOutcome> replay_hive(std::span<const std::uint8_t> primary,
     e.context = hive_path;
     return fail(std::move(e));
   }
-  Replay r{hive_path, options, sink, primary, *parsed, {}, {}, {}, {}};
+  ReplayOptions bounded = options;
+  bounded.max_image_bytes = growth_cap(primary, *parsed, logs, options.max_image_bytes);
+  Replay r{hive_path, bounded, sink, primary, *parsed, {}, {}, {}, {}};
   r.image.assign(primary.begin(), primary.end());
   if (r.image.size() < kBaseBlockSize) {
     r.image.resize(kBaseBlockSize, 0);

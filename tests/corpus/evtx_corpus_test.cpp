@@ -220,8 +220,12 @@ TEST_CASE("Evtx corpus: Every damaged corpus file gives its documented outcome",
       {"danderspritz-post-Security.evtx", 29, {"evtx.header_flags"}},
       {"danderspritz-pre-Security.evtx", 28, {}},
       {"issue_39.evtx", 0, {}},  // only slack fragments unreadable (info); see the next test
-      {"sample-with-zero-data-size-event.evtx", 33, {"evtx.checksum"}},
-      {"sample_with_a_bad_chunk_magic.evtx", 0, {"evtx.chunk_signature", "evtx.checksum"}},
+      // Its zero-size record breaks chunk 0's live chain at offset 2080 (evtx.record_chain).
+      {"sample-with-zero-data-size-event.evtx", 33, {"evtx.checksum", "evtx.record_chain"}},
+      // Chunks 0, 7 and 9 break their live chains before their last record.
+      {"sample_with_a_bad_chunk_magic.evtx",
+       0,
+       {"evtx.chunk_signature", "evtx.checksum", "evtx.record_chain"}},
       {"security_bad_string_cache.evtx", 685, {"evtx.checksum"}},
       {"sysmon.evtx", 227, {"evtx.chunk_signature"}},
       {"truncated-System2.evtx", 60, {"evtx.truncated"}},

@@ -71,8 +71,33 @@ struct EvtxLayout {
   std::uint32_t chunk_header_crc_bad = 0;  ///< chunk +124 vs CRC32 of 0..119 and 128..511
   std::uint32_t chunk_data_crc_bad = 0;    ///< chunk +52 vs CRC32 of 512..free-space offset
 
+  // Structure checks of the header and each valid chunk (readers/evtx_chunk_check.hpp), made the
+  // same way by both engines.
+  /// +24 next record identifier.
+  std::uint64_t header_next_record_id = 0;
+  /// Chunks whose header fields contradict the chunk (offsets, number/id ranges, tables).
+  std::uint32_t chunk_header_bad = 0;
+  /// "chunk N: ..." for the first such chunk.
+  std::string first_chunk_header_problem;
+  /// Chunks whose live record chain breaks before the last record offset.
+  std::uint32_t record_chain_broken = 0;
+  /// "chunk N: ..." for the first such chunk.
+  std::string first_record_chain_problem;
+  /// Highest chunk +32 (last record identifier) among chunks with a consistent id range.
+  std::uint64_t max_chunk_record_id = 0;
+  /// Some chunk had a consistent id range (max_chunk_record_id is meaningful).
+  bool chunk_record_ids_seen = false;
+
   /// The header declares more chunks than the file holds.
   bool truncated() const noexcept { return file_size < 4096ULL + 65536ULL * header_chunks; }
+
+  /// The header's next record id lies beyond every record id the chunks declare (a clean header
+  /// says last id + 1, a dirty one an older value): edited or damaged. Not judged when the file is
+  /// truncated, since the missing chunks held the newer ids.
+  bool next_record_id_beyond_chunks() const noexcept {
+    return chunk_record_ids_seen && !truncated() && max_chunk_record_id < ~std::uint64_t{0} &&
+           header_next_record_id > max_chunk_record_id + 1;
+  }
 };
 
 /// Reads the 4 KiB header and every chunk header of `path` (read-only). Fails when the file
@@ -129,6 +154,9 @@ struct EvtxReadOptions {
 /// EVTX, cannot open); damage inside a readable file becomes diagnostics with the path as
 /// Diagnostic::source, plus partial results:
 ///  - warnings: "evtx.truncated", "evtx.chunk_signature", "evtx.checksum", "evtx.header_flags",
+///    "evtx.chunk_header" (chunk header fields contradict the chunk), "evtx.record_chain" (a
+///    chunk's live records break off before its last record: the rest is carved from slack at
+///    best), "evtx.header_record_id" (the header's next record id is beyond every chunk's ids),
 ///    "evtx.xml_malformed", and "evtx.records_unreadable" when live records are unreadable;
 ///  - info: "evtx.native_fallback" when the native engine handed the file to libevtx (naming the
 ///    chunk and the reason);

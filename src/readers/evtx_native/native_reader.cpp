@@ -1,6 +1,7 @@
 // Native EVTX scanner, file level (see native_reader.hpp).
 #include "readers/evtx_native/native_reader.hpp"
 
+#include "readers/evtx_chunk_check.hpp"
 #include "readers/evtx_native/binxml.hpp"
 #include "readers/evtx_normalise.hpp"
 #include "smssaudit/core/text.hpp"
@@ -132,6 +133,7 @@ struct ChunkResult {
   bool bad_magic = false;
   bool header_crc_bad = false;
   bool data_crc_bad = false;
+  ChunkCheck check;  ///< header fields and record chain (evtx_chunk_check.hpp)
 
   std::uint64_t live_total = 0;
   std::uint64_t unreadable_live = 0;
@@ -190,8 +192,11 @@ class ChunkWorker {
     std::uint32_t pos = 0;
     if (std::memcmp(c_.data(), kChunkSignature.data(), kChunkSignature.size()) != 0) {
       r_.bad_magic = true;  // libevtx still carves the whole block
-    } else if (!header(pos)) {
-      return std::move(r_);
+    } else {
+      r_.check = check_chunk(c_);
+      if (!header(pos)) {
+        return std::move(r_);
+      }
     }
     carve_from(pos);
     return std::move(r_);
@@ -377,6 +382,7 @@ class Merger {
 
   void live(ChunkResult& r) {
     EvtxLayout& l = o_.layout;
+    note_chunk_check(r.check, l.chunks_in_file, l);
     ++l.chunks_in_file;
     l.chunks_empty += r.empty ? 1 : 0;
     l.chunks_bad_magic += r.bad_magic ? 1 : 0;
@@ -707,6 +713,8 @@ std::variant<NativeRead, NativeFallback> read_native(const ByteSource& source,
   out.layout.file_size = source.size();
   out.layout.signature_ok = true;
   out.layout.flags = flags;
+  out.layout.header_next_record_id =
+      le32(h.data() + 24) | (std::uint64_t{le32(h.data() + 28)} << 32U);  // +24
   out.layout.header_crc_ok = crc32(0, h.data(), 120) == le32(h.data() + 124);
 
   const std::uint64_t size = out.layout.file_size;

@@ -261,6 +261,13 @@ TEST_CASE("Entries with a wrong hash, size or bins size stop the replay with the
          rehash(l, off);
        },
        "exceeds the image cap"},
+      {"bins size beyond what the primary and the logs could fill",
+       [](Bytes& l, std::size_t off) {
+         // 64 MiB: below the 2 GiB option cap, far above the primary's bins plus the log bytes.
+         put32(l, off + 16, 0x04000000U);
+         rehash(l, off);
+       },
+       "exceeds the image cap"},
       {"page outside the bins",
        [](Bytes& l, std::size_t off) {
          put32(l, off + 40, 0x7FFFF000U);
