@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <string_view>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -459,6 +460,13 @@ Result<std::vector<std::uint8_t>> run_in_child(const std::string& artifact,
   ChildGuard child(pid);
   write_end.reset();  // EOF on read_end once the child is gone
   serve_child.reset();
+  if (serve != nullptr && timeout.count() > 0) {
+    // A child stuck half-way through a request (or not reading its reply) must not block the
+    // parent past the timeout either: socket calls give up then, and the deadline kills it.
+    const timeval limit{static_cast<time_t>(timeout.count()), 0};
+    (void)::setsockopt(serve_parent.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    (void)::setsockopt(serve_parent.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  }
   Collected out = collect(read_end.get(), serve_parent.get(), serve, child, timeout);
   const int status = child.wait();
   if (!out.problem.empty()) {
