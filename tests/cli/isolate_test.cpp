@@ -231,6 +231,44 @@ TEST_CASE("scan --isolate gives the same report as an in-process scan", "[cli][i
   }
 }
 
+TEST_CASE("scan --isolate reports every corrupt corpus file exactly as an in-process scan does",
+          "[cli][isolate][corpus]") {
+  // Reader errors and damage diagnostics cross the wire too: same exit code, same report.
+  std::size_t files = 0;
+  for (const char* dir : {"evtx/corrupt", "hives/corrupt"}) {
+    for (const auto& entry : fs::directory_iterator(corpus_path(dir))) {
+      if (!fs::is_regular_file(entry.path())) {
+        continue;
+      }
+      ++files;
+      const std::string file = entry.path().string();
+      INFO(file);
+      const auto plain = run_cli({"scan", file, "--format", "json", "--no-isolate"});
+      const auto isolated = run_cli({"scan", file, "--format", "json", "--isolate"});
+      CHECK(plain.exit_code == isolated.exit_code);
+      CHECK(plain.out == isolated.out);
+    }
+  }
+  CHECK(files >= 15);  // the corpus holds 19 corrupt files today
+}
+
+TEST_CASE("scan --isolate --progress shows each isolated log's start and end", "[cli][isolate]") {
+  const std::string log = evtx_fixture_dir("demo_compromised") + "/Security.evtx";
+  const std::vector<const char*> argv{
+      "smssaudit", "scan", log.c_str(), "--format", "json", "--progress", "--isolate"};
+  std::ostringstream out;
+  std::ostringstream err;
+  const int rc = smssaudit::app::run_cli(
+      static_cast<int>(argv.size()), argv.data(), out, err, smssaudit::app::TerminalInfo{});
+  REQUIRE(rc == 0);
+  const auto report = Json::parse(out.str());
+  const auto records =
+      report["hosts"][0]["coverage"]["event_logs"]["sources"][0]["records"].get<std::uint64_t>();
+  CHECK(err.str().find("Security.evtx") != std::string::npos);
+  CHECK(err.str().find("100%") != std::string::npos);
+  CHECK(err.str().find(std::to_string(records) + " records") != std::string::npos);
+}
+
 TEST_CASE("scan of a disk image isolates its parsers by default", "[cli][isolate][image]") {
   if (!fs::exists(image_dir() + "/demo/mbr.raw")) {
     WARN("disk-image fixtures not built: skipped");
