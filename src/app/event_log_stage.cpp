@@ -1,6 +1,7 @@
 // Pipeline stage 2b: the event logs. See event_log_stage.hpp.
 #include "app/event_log_stage.hpp"
 
+#include "app/isolate.hpp"
 #include "smssaudit/evidence/evidence.hpp"
 #include "smssaudit/evidence/file_source.hpp"
 
@@ -33,6 +34,7 @@ std::optional<facts::EventLogFile> read_one(report::InputEntry& in,
                                             const readers::LocatedArtifact& artifact,
                                             const readers::EvtxReadOptions& options,
                                             const ProgressFn& progress,
+                                            const ParserRunner& runner,
                                             DiagnosticSink& sink) {
   const std::size_t before = sink.items().size();
   readers::EvtxReadOptions o = options;
@@ -54,7 +56,11 @@ std::optional<facts::EventLogFile> read_one(report::InputEntry& in,
       progress(ScanProgress{in.evidence.path, bytes, total, records, false});
     };
   }
-  auto log = readers::read_event_log(**source, sink, nullptr, o);
+  if (progress && runner.isolate) {
+    // The child cannot reach the status line: the artifact's start stands in for its progress.
+    progress(ScanProgress{in.evidence.path, 0, total, 0, false});
+  }
+  auto log = runner.event_log(**source, sink, o);
   if (progress) {
     progress(ScanProgress{in.evidence.path, total, total, log ? log->records : 0, true});
   }
@@ -107,7 +113,9 @@ std::vector<facts::EventLogFile> read_event_logs(
     const std::vector<readers::LocatedArtifact>& artifacts,
     const readers::EvtxReadOptions& options,
     DiagnosticSink& sink,
-    const ProgressFn& progress) {
+    const ProgressFn& progress,
+    Isolation isolation,
+    std::chrono::seconds isolate_timeout) {
   std::vector<facts::EventLogFile> logs;
   for (auto& in : rep.inputs) {
     if (in.evidence.kind != evidence::kKindEventLog || in.evidence.status != "ok") {
@@ -118,7 +126,10 @@ std::vector<facts::EventLogFile> read_event_logs(
     });
     readers::LocatedArtifact by_path;
     by_path.path = in.evidence.path;
-    if (auto log = read_one(in, it != artifacts.end() ? *it : by_path, options, progress, sink)) {
+    const readers::LocatedArtifact& artifact = it != artifacts.end() ? *it : by_path;
+    const ParserRunner runner =
+        parser_runner(isolation, isolate_timeout, artifact.location.has_value());
+    if (auto log = read_one(in, artifact, options, progress, runner, sink)) {
       logs.push_back(std::move(*log));
     }
   }

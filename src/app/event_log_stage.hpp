@@ -10,6 +10,7 @@
 #include "smssaudit/readers/locate.hpp"
 #include "smssaudit/report/report.hpp"
 
+#include <chrono>
 #include <functional>
 #include <vector>
 
@@ -31,12 +32,17 @@ report::InputEntry describe_event_log(const readers::LocatedArtifact& artifact,
 /// image), else as a file by its path. An input without a SHA-256 yet (describe_event_log) gets
 /// its hash and size from the same read; one the reader refuses is hashed on its own, so
 /// inputs[].sha256 is set for every readable input, as describe() would have set it.
+/// `isolation` decides which logs are parsed in a child process (app/isolate.hpp); a log whose
+/// parser process crashed is unreadable with an "isolate.parser_crashed" error, and is hashed
+/// here in the scan's own process.
 std::vector<facts::EventLogFile> read_event_logs(
     report::Report& rep,
     const std::vector<readers::LocatedArtifact>& artifacts,
     const readers::EvtxReadOptions& options,
     DiagnosticSink& sink,
-    const ProgressFn& progress = {});
+    const ProgressFn& progress = {},
+    Isolation isolation = Isolation::kNever,
+    std::chrono::seconds isolate_timeout = std::chrono::seconds{0});
 
 /// Same, every input opened by its path (files on disk).
 std::vector<facts::EventLogFile> read_event_logs(report::Report& rep,

@@ -2,6 +2,7 @@
 #include "smssaudit/app/pipeline.hpp"
 
 #include "app/event_log_stage.hpp"
+#include "app/isolate.hpp"
 #include "smssaudit/analysis/lineage.hpp"
 #include "smssaudit/analysis/smss_config_audit.hpp"
 #include "smssaudit/core/text.hpp"
@@ -126,10 +127,12 @@ SystemState settle_system(report::InputEntry& input,
                           const std::vector<facts::HiveLogFile>& logs,
                           Result<facts::SystemHive> disk,
                           const std::optional<Result<readers::ReplayOutcome>>& replay,
+                          const ParserRunner& runner,
                           DiagnosticSink& sink) {
   SystemState st;
   if (replay && *replay && (*replay)->report.performed) {
-    auto image = readers::read_system_hive_image((*replay)->image, path, sink);
+    // The replay is our own code; libregf's parse of the replayed image is what may crash.
+    auto image = runner.system_hive_image((*replay)->image, path, sink);
     if (image) {
       image->path = path;
       image->base = *base;  // the report describes the file on disk; `replay` the rest
@@ -160,20 +163,22 @@ SystemState settle_system(report::InputEntry& input,
 /// the stale primary. A primary whose base block fails its checksum cannot be opened by libregf
 /// at all, yet a log can restore it (REGF: the base block comes from the log with the newest
 /// entries), so replay is tried for it too.
-SystemState read_system(report::InputEntry& input, DiagnosticSink& sink) {
+SystemState read_system(report::InputEntry& input,
+                        const ParserRunner& runner,
+                        DiagnosticSink& sink) {
   SystemState st;
   if (input.evidence.status != "ok") {
     return st;
   }
   const std::string path = input.evidence.path;
-  auto disk = readers::read_system_hive(path, sink);
+  auto disk = runner.system_hive(path, sink);
   auto base = disk ? Result<facts::BaseBlock>(disk->base) : readers::read_base_block(path);
   std::vector<facts::HiveLogFile> logs = disk ? disk->logs : readers::find_hive_logs(path);
   std::optional<Result<readers::ReplayOutcome>> replay;
   if (base && base->signature_ok && base->dirty() && any_log_content(logs)) {
     replay = readers::replay_hive_files(path, logs, sink);
   }
-  return settle_system(input, path, base, logs, std::move(disk), replay, sink);
+  return settle_system(input, path, base, logs, std::move(disk), replay, runner, sink);
 }
 
 /// Transaction logs of a hive inside an image, read into memory for the replay.
@@ -212,6 +217,7 @@ HiveLogs read_hive_logs(const std::vector<readers::LocatedArtifact>& log_artifac
 SystemState read_system_image(report::InputEntry& input,
                               const readers::LocatedArtifact& hive,
                               const std::vector<readers::LocatedArtifact>& log_artifacts,
+                              const ParserRunner& runner,
                               DiagnosticSink& sink) {
   SystemState st;
   if (input.evidence.status != "ok") {
@@ -228,7 +234,7 @@ SystemState read_system_image(report::InputEntry& input,
   const HiveLogs hive_logs = read_hive_logs(log_artifacts);
   const std::vector<facts::HiveLogFile>& logs = hive_logs.facts;
   const std::vector<readers::LogInput>& log_inputs = hive_logs.inputs;
-  auto disk = readers::read_system_hive_image(*bytes, path, sink);
+  auto disk = runner.system_hive_image(*bytes, path, sink);
   if (disk) {
     disk->path = path;
     disk->logs = logs;
@@ -237,7 +243,7 @@ SystemState read_system_image(report::InputEntry& input,
   if (base && base->signature_ok && base->dirty() && any_log_content(logs)) {
     replay = readers::replay_hive(*bytes, path, log_inputs, sink);
   }
-  return settle_system(input, path, base, logs, std::move(disk), replay, sink);
+  return settle_system(input, path, base, logs, std::move(disk), replay, runner, sink);
 }
 
 /// Registry values the transaction logs changed (registry.replay_change facts).
@@ -343,6 +349,42 @@ const readers::LocatedArtifact* artifact_of(const readers::HostEvidence& located
   return nullptr;
 }
 
+/// How libregf is called for a hive: in a child process when the scan's isolation setting says
+/// so for where it came from (a disk image or a file).
+ParserRunner runner_for(const ScanRequest& request, const readers::LocatedArtifact* artifact) {
+  return parser_runner(request.isolation,
+                       request.isolate_timeout,
+                       artifact != nullptr && artifact->location.has_value());
+}
+
+/// The SOFTWARE hive: a file by its path, or one inside a disk image read into memory first.
+std::optional<facts::SoftwareHive> read_software(report::InputEntry& input,
+                                                 const readers::HostEvidence& located,
+                                                 const ScanRequest& request,
+                                                 DiagnosticSink& sink) {
+  const readers::LocatedArtifact* artifact = artifact_of(located, input);
+  const ParserRunner runner = runner_for(request, artifact);
+  if (artifact != nullptr && artifact->open) {
+    return read_hive(
+        input,
+        [artifact, &runner](const std::string& path,
+                            DiagnosticSink& s) -> Result<facts::SoftwareHive> {
+          auto bytes = read_whole(*artifact);
+          if (!bytes) {
+            return fail(std::move(bytes).error());
+          }
+          return runner.software_hive_image(*bytes, path, s);
+        },
+        sink);
+  }
+  return read_hive(
+      input,
+      [&runner](const std::string& path, DiagnosticSink& s) {
+        return runner.software_hive(path, s);
+      },
+      sink);
+}
+
 RegistryPart read_registry(report::Report& rep,
                            const readers::HostEvidence& located,
                            const ScanRequest& request,
@@ -357,29 +399,18 @@ RegistryPart read_registry(report::Report& rep,
   const std::string system_sha = sys_in->evidence.sha256;
   const readers::LocatedArtifact* sys_artifact = artifact_of(located, *sys_in);
   const bool in_image = sys_artifact != nullptr && sys_artifact->open;
-  SystemState state = in_image ? read_system_image(*sys_in, *sys_artifact, located.hive_logs, sink)
-                               : read_system(*sys_in, sink);
+  // libregf parses in a child process when isolation applies (app/isolate.hpp): a crash there
+  // loses this hive only, reported as "isolate.parser_crashed" through the unreadable path.
+  const ParserRunner sys_runner = runner_for(request, sys_artifact);
+  SystemState state =
+      in_image ? read_system_image(*sys_in, *sys_artifact, located.hive_logs, sys_runner, sink)
+               : read_system(*sys_in, sys_runner, sink);
   part.system = std::move(state.audited);
   on_disk = std::move(state.on_disk);
   std::string software_sha;
   if (soft_in != nullptr) {
     software_sha = soft_in->evidence.sha256;
-    const readers::LocatedArtifact* soft_artifact = artifact_of(located, *soft_in);
-    if (soft_artifact != nullptr && soft_artifact->open) {
-      part.software = read_hive(
-          *soft_in,
-          [soft_artifact](const std::string& path,
-                          DiagnosticSink& s) -> Result<facts::SoftwareHive> {
-            auto bytes = read_whole(*soft_artifact);
-            if (!bytes) {
-              return fail(std::move(bytes).error());
-            }
-            return readers::read_software_hive_image(*bytes, path, s);
-          },
-          sink);
-    } else {
-      part.software = read_hive(*soft_in, readers::read_software_hive, sink);
-    }
+    part.software = read_software(*soft_in, located, request, sink);
   }
   if (!part.system) {
     return part;
@@ -462,6 +493,29 @@ std::vector<report::ExpectedArtifact> artifact_checklist(
   return out;
 }
 
+/// Artifacts whose isolated parser process crashed, failed or timed out: each is a coverage gap
+/// of its own, so a host never reads as clean with an artifact lost (even when the other logs
+/// would cover for it, e.g. Sysmon for a lost Security log).
+std::vector<facts::CoverageGap> lost_artifacts(const std::vector<report::InputEntry>& inputs,
+                                               const DiagnosticSink& sink) {
+  std::vector<facts::CoverageGap> gaps;
+  for (const auto& in : inputs) {
+    for (const auto& d : sink.items()) {
+      if (d.source == in.evidence.path && d.code == to_string(ErrorCode::kParserCrashed)) {
+        std::string why = d.message;
+        if (why.rfind(in.evidence.path + ": ", 0) == 0) {
+          why.erase(0, in.evidence.path.size() + 2);  // the gap names the artifact already
+        }
+        gaps.push_back({d.code,
+                        in.evidence.path + " (" + in.evidence.kind + ") was lost: " + why +
+                            "; the scan went on without it"});
+        break;
+      }
+    }
+  }
+  return gaps;
+}
+
 /// One installation scanned: its report and the inputs it used.
 struct HostScan {
   report::HostReport host;
@@ -496,8 +550,13 @@ HostScan scan_host(const readers::HostEvidence& located,
   readers::EvtxReadOptions evtx_options;
   evtx_options.engine = request.evtx_engine == "libevtx" ? readers::EvtxEngine::kLibevtx
                                                          : readers::EvtxEngine::kNative;
-  const std::vector<facts::EventLogFile> logs =
-      read_event_logs(rep, located.event_logs, evtx_options, sink, request.progress);
+  const std::vector<facts::EventLogFile> logs = read_event_logs(rep,
+                                                                located.event_logs,
+                                                                evtx_options,
+                                                                sink,
+                                                                request.progress,
+                                                                request.isolation,
+                                                                request.isolate_timeout);
 
   // 3. Analyses: derived facts and coverage gaps; no judgement here.
   analysis::LineageInput lin_in;
@@ -535,6 +594,8 @@ HostScan scan_host(const readers::HostEvidence& located,
   host.findings.insert(host.findings.end(), lineage_findings.begin(), lineage_findings.end());
   rules::sort_findings(host.findings);
   host.coverage.insert(host.coverage.end(), lineage.gaps.begin(), lineage.gaps.end());
+  const std::vector<facts::CoverageGap> lost = lost_artifacts(rep.inputs, sink);
+  host.coverage.insert(host.coverage.end(), lost.begin(), lost.end());
   host.lineage = std::move(lineage.lineage);
   host.os.software = registry.software;
   host.evidence_root = located.root;

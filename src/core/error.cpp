@@ -28,6 +28,10 @@ const char* to_string(ErrorCode code) noexcept {
       return "usage";
     case ErrorCode::kOutput:
       return "output";
+    case ErrorCode::kWireFormat:
+      return "wire.format";
+    case ErrorCode::kParserCrashed:
+      return "isolate.parser_crashed";
   }
   // Unreachable for valid enumerators; a cast-in integer must still not crash a report.
   return "unknown";

@@ -7,6 +7,7 @@
 #include "smssaudit/report/report.hpp"
 #include "smssaudit/rules/catalog.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -24,6 +25,14 @@ struct ScanProgress {
   bool finished = false;          ///< this artifact is done
 };
 
+/// Which artifacts are parsed in a child process of their own (issue 7 item 5), so that a crash
+/// inside libregf, libevtx or the native EVTX scanner loses that artifact only.
+enum class Isolation {
+  kAuto,    ///< artifacts read from disk images (the default; `scan` without a flag)
+  kAlways,  ///< every artifact (`--isolate`)
+  kNever,   ///< none (`--no-isolate`)
+};
+
 struct ScanRequest {
   /// Files and folders as given: SYSTEM/SOFTWARE hives and EVTX logs, recognised by content.
   std::vector<std::string> evidence;
@@ -33,8 +42,13 @@ struct ScanRequest {
   std::string tool_version;
   /// EVTX engine: "native" (default; chunk-parallel, no XML) or "libevtx" (the reference).
   std::string evtx_engine = "native";
-  /// Optional progress callback (called from the scanning thread); empty = silent.
+  /// Optional progress callback (called from the scanning thread); empty = silent. An isolated
+  /// event log reports only its start and its end.
   std::function<void(const ScanProgress&)> progress;
+  Isolation isolation = Isolation::kAuto;
+  /// An isolated parser still running after this long is killed and its artifact reported lost;
+  /// 0 = no limit (`--isolate-timeout`).
+  std::chrono::seconds isolate_timeout{0};
 };
 
 struct ScanOutcome {

@@ -18,6 +18,8 @@ enum class ErrorCode {
   kRuleSchema,     ///< YAML that parses but breaks the rule schema
   kUsage,          ///< bad command-line usage
   kOutput,         ///< an output path cannot be written
+  kWireFormat,     ///< bytes from an isolated parser process are not a well-formed message
+  kParserCrashed,  ///< an isolated parser process crashed, failed or timed out: artifact lost
 };
 
 /// Short stable name of a code, e.g. "hive.signature".
