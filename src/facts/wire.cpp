@@ -1,6 +1,8 @@
 // Wire format for facts: encoder and bounds-checked decoder (see wire.hpp for the layout).
 #include "smssaudit/facts/wire.hpp"
 
+#include "smssaudit/core/byte_codec.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -39,8 +41,8 @@ using detail::member_count;
 // field. A field added to a fact later must be added here too: the member counts below stop the
 // build until it is (and the test's comparison is extended with it).
 
-static_assert(member_count<Error>() == 3, "Error: update put_error/get_error");
-static_assert(member_count<Diagnostic>() == 5, "Diagnostic: update put/get_diagnostic");
+static_assert(member_count<Error>() == 3, "Error: update codec::put_error/get_error");
+static_assert(member_count<Diagnostic>() == 5, "Diagnostic: update codec::put/get_diagnostic");
 static_assert(member_count<BaseBlock>() == 15, "BaseBlock: update put/get_base_block");
 static_assert(member_count<HiveLogFile>() == 3, "HiveLogFile: update put/get_hive_log");
 static_assert(member_count<ReplayLog>() == 11, "ReplayLog: update put/get_replay_log");
@@ -56,138 +58,9 @@ static_assert(member_count<EventRef>() == 7, "EventRef: update put/get_event_ref
 static_assert(member_count<Event>() == 25, "Event: update put/get_event");
 static_assert(member_count<EventLogFile>() == 15, "EventLogFile: update put/get_event_log");
 
-class Writer {
- public:
-  void u8(std::uint8_t v) { out_.push_back(v); }
-
-  void u16(std::uint16_t v) { little_endian(v, 2); }
-
-  void u32(std::uint32_t v) { little_endian(v, 4); }
-
-  void u64(std::uint64_t v) { little_endian(v, 8); }
-
-  void boolean(bool v) { u8(v ? 1 : 0); }
-
-  void str(std::string_view s) {
-    count(s.size());
-    out_.insert(out_.end(), s.begin(), s.end());
-  }
-
-  void count(std::size_t n) { u32(static_cast<std::uint32_t>(n)); }
-
-  template <typename E>
-  void enumeration(E e) {
-    u32(static_cast<std::uint32_t>(e));
-  }
-
-  std::vector<std::uint8_t> take() { return std::move(out_); }
-
- private:
-  void little_endian(std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) {
-      out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-    }
-  }
-
-  std::vector<std::uint8_t> out_;
-};
-
-/// Reads from untrusted bytes. Every getter checks the bytes left first; the first problem is
-/// remembered with its offset and makes every later getter fail, so a decoder can read a whole
-/// structure and check once.
-class Reader {
- public:
-  explicit Reader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-
-  bool ok() const noexcept { return problem_.empty(); }
-
-  const std::string& problem() const noexcept { return problem_; }
-
-  std::size_t offset() const noexcept { return pos_; }
-
-  bool at_end() const noexcept { return pos_ == bytes_.size(); }
-
-  void fail(const std::string& what) {
-    if (problem_.empty()) {
-      problem_ = what + " at offset " + std::to_string(pos_);
-    }
-  }
-
-  std::uint64_t little_endian(std::size_t n, const char* what) {
-    if (!ok()) {
-      return 0;
-    }
-    if (bytes_.size() - pos_ < n) {
-      fail(std::string("truncated ") + what);
-      return 0;
-    }
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      v |= static_cast<std::uint64_t>(bytes_[pos_ + i]) << (8 * i);
-    }
-    pos_ += n;
-    return v;
-  }
-
-  std::uint8_t u8() { return static_cast<std::uint8_t>(little_endian(1, "u8")); }
-
-  std::uint16_t u16() { return static_cast<std::uint16_t>(little_endian(2, "u16")); }
-
-  std::uint32_t u32() { return static_cast<std::uint32_t>(little_endian(4, "u32")); }
-
-  std::uint64_t u64() { return little_endian(8, "u64"); }
-
-  bool boolean() {
-    const std::uint8_t v = u8();
-    if (v > 1) {
-      fail("flag byte " + std::to_string(v) + " is neither 0 nor 1");
-    }
-    return v == 1;
-  }
-
-  /// A string's bytes, viewed in place (valid while the input is); empty after a failure.
-  std::string_view view() {
-    const std::size_t n = count();
-    if (!ok()) {
-      return {};
-    }
-    // count() already checked n <= bytes left.
-    std::string_view s(reinterpret_cast<const char*>(bytes_.data() + pos_),  // NOLINT: bytes
-                       n);
-    pos_ += n;
-    return s;
-  }
-
-  std::string str() { return std::string(view()); }
-
-  /// An element count. Every element takes at least one byte, so a count above the bytes left is
-  /// a lie: refused before anything is allocated for it.
-  std::size_t count() {
-    const std::uint32_t n = u32();
-    if (ok() && n > bytes_.size() - pos_) {
-      fail("count " + std::to_string(n) + " exceeds the " + std::to_string(bytes_.size() - pos_) +
-           " bytes left");
-      return 0;
-    }
-    return n;
-  }
-
-  /// An enumerator in [0, last]; anything else is refused (a cast-in value could index tables).
-  template <typename E>
-  E enumeration(E last, const char* what) {
-    const std::uint32_t v = u32();
-    if (ok() && v > static_cast<std::uint32_t>(last)) {
-      fail(std::string("invalid ") + what + " " + std::to_string(v));
-      return E{};
-    }
-    return static_cast<E>(v);
-  }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t pos_ = 0;
-  std::string problem_;
-};
+// The codec of core/byte_codec.hpp: bounds-checked reads, first failure kept with its offset.
+using Writer = codec::ByteWriter;
+using Reader = codec::ByteReader;
 
 // --- generic helpers --------------------------------------------------------------------------
 
@@ -253,37 +126,10 @@ std::uint64_t get_u64(Reader& r) {
 
 // --- core: Error, Diagnostic ------------------------------------------------------------------
 
-void put_error(Writer& w, const Error& e) {
-  w.enumeration(e.code);
-  w.str(e.context);
-  w.str(e.detail);
-}
-
-Error get_error(Reader& r) {
-  Error e;
-  e.code = r.enumeration(ErrorCode::kParserCrashed, "error code");
-  e.context = r.str();
-  e.detail = r.str();
-  return e;
-}
-
-void put_diagnostic(Writer& w, const Diagnostic& d) {
-  w.enumeration(d.level);
-  w.str(d.code);
-  w.str(d.source);
-  w.str(d.location);
-  w.str(d.message);
-}
-
-Diagnostic get_diagnostic(Reader& r) {
-  Diagnostic d;
-  d.level = r.enumeration(DiagLevel::kError, "diagnostic level");
-  d.code = r.str();
-  d.source = r.str();
-  d.location = r.str();
-  d.message = r.str();
-  return d;
-}
+using codec::get_diagnostic;
+using codec::get_error;
+using codec::put_diagnostic;
+using codec::put_error;
 
 // --- registry ---------------------------------------------------------------------------------
 
@@ -790,7 +636,7 @@ Result<Message<T>> decode_message(std::span<const std::uint8_t> bytes, PayloadKi
     error = get_error(r);
   }
   std::vector<Diagnostic> diagnostics = get_vector<Diagnostic>(r, get_diagnostic);
-  if (r.ok() && !r.at_end()) {
+  if (r.ok() && r.remaining() != 0) {
     r.fail("trailing bytes");
   }
   if (!r.ok()) {

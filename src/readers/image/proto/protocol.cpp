@@ -140,35 +140,17 @@ Installation get_installation(codec::ByteReader& r) {
 }
 
 void put(codec::ByteWriter& w, const Error& e) {
-  w.u32(static_cast<std::uint32_t>(e.code));
-  w.str(e.context);
-  w.str(e.detail);
+  codec::put_error(w, e);
 }
 
 Error get_error(codec::ByteReader& r) {
-  Error e;
-  const auto code = r.u32();
-  // The image layer only ever reports these two; anything else is a protocol error.
-  if (code == static_cast<std::uint32_t>(ErrorCode::kNotFound)) {
-    e.code = ErrorCode::kNotFound;
-  } else if (code == static_cast<std::uint32_t>(ErrorCode::kIo)) {
-    e.code = ErrorCode::kIo;
-  } else {
-    r.fail();
-  }
-  e.context = r.str();
-  e.detail = r.str();
-  return e;
+  return codec::get_error(r);
 }
 
 void put(codec::ByteWriter& w, const std::vector<Diagnostic>& diags) {
-  w.u32(static_cast<std::uint32_t>(diags.size()));
+  w.count(diags.size());
   for (const auto& d : diags) {
-    w.u8(static_cast<std::uint8_t>(d.level));
-    w.str(d.code);
-    w.str(d.source);
-    w.str(d.location);
-    w.str(d.message);
+    codec::put_diagnostic(w, d);
   }
 }
 
@@ -177,17 +159,7 @@ std::vector<Diagnostic> get_diagnostics(codec::ByteReader& r) {
   const auto n = r.count(kMinDiagnosticBytes);
   out.reserve(n);
   for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
-    Diagnostic d;
-    const auto level = r.u8();
-    if (level > static_cast<std::uint8_t>(DiagLevel::kError)) {
-      r.fail();
-    }
-    d.level = static_cast<DiagLevel>(level);
-    d.code = r.str();
-    d.source = r.str();
-    d.location = r.str();
-    d.message = r.str();
-    out.push_back(std::move(d));
+    out.push_back(codec::get_diagnostic(r));
   }
   return out;
 }

@@ -4,8 +4,7 @@
 // one request at a time. A frame is a u32 little-endian payload length (at most kMaxFrame) and the
 // payload, encoded with core/byte_codec.hpp:
 //   request  = u8 Op, then the op's arguments
-//   response = u8 status (0 ok, 1 error); ok: the op's results; error: Error (u32 code, context,
-//              detail)
+//   response = u8 status (0 ok, 1 error); ok: the op's results; error: Error (codec::put_error)
 //   kOpen        segments (u32 n, n strings)  → format (string), size (u64)
 //   kInstall     —                            → installations (u32 n, n Installation),
 //                                               diagnostics (u32 n, n Diagnostic)
@@ -73,6 +72,6 @@ std::vector<Diagnostic> get_diagnostics(codec::ByteReader& r);
 /// Smallest encoded sizes, for ByteReader::count().
 constexpr std::size_t kMinRefBytes = 4 + 8 + 4 + 8 + 8 + 2 + 1;
 constexpr std::size_t kMinInstallationBytes = 4 + 8 + 8 + 4 + 4 + 4 + 4 + kMinRefBytes;
-constexpr std::size_t kMinDiagnosticBytes = 1 + 4 * 4;
+constexpr std::size_t kMinDiagnosticBytes = 4 + 4 * 4;
 
 }  // namespace smssaudit::readers::image::proto
