@@ -233,7 +233,10 @@ Result<OldLogScan> scan_old_log(std::span<const std::uint8_t> log,
                 fmt::format("dirty vector ({} bytes) runs past the end of the log", bitmap_bytes));
   }
   for (std::size_t i = 0; i < bits; ++i) {
-    if (((log[bitmap_off + i / 8] >> (i % 8)) & 1U) != 0) {  // `bt` order: LSB first
+    // `bt` order: LSB first. The byte is widened to unsigned before the shift: with UBSan's shift
+    // check GCC no longer sees that the promoted int is non-negative (-Wsign-conversion).
+    const unsigned byte = log[bitmap_off + i / 8];
+    if (((byte >> (i % 8)) & 1U) != 0) {
       scan.dirty.push_back(static_cast<std::uint32_t>(i));
     }
   }

@@ -5,6 +5,7 @@
 #include "support/catch.hpp"
 #include "support/paths.hpp"
 #include "support/scan.hpp"
+#include "support/time_scale.hpp"
 
 #include <boost/filesystem.hpp>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@ using smssaudit::testing::corpus_path;
 using smssaudit::testing::evtx_fixture_dir;
 using smssaudit::testing::fixture_dir;
 using smssaudit::testing::run_cli;
+using smssaudit::testing::scaled_seconds;
 using smssaudit::testing::smssaudit_bin;
 using Bytes = std::vector<unsigned char>;
 
@@ -363,6 +365,8 @@ TEST_CASE("A crashing or hanging host is recorded with its signal and does not s
                  smssaudit_bin() + "' \"$@\"\n");
   ::chmod(script.c_str(), 0755);
 
+  // 2 s (times SMSSAUDIT_TEST_TIME_SCALE): the good host's real scan must finish within it.
+  const std::string timeout = std::to_string(scaled_seconds(2));
   auto r = run_cli({"batch",
                     dir.string(),
                     "-o",
@@ -370,7 +374,7 @@ TEST_CASE("A crashing or hanging host is recorded with its signal and does not s
                     "--jobs",
                     "3",
                     "--timeout",
-                    "2",
+                    timeout,
                     "--scanner",
                     script.string()});
   INFO(r.err);
@@ -385,7 +389,8 @@ TEST_CASE("A crashing or hanging host is recorded with its signal and does not s
   CHECK(hang["status"] == "timed_out");
   CHECK(hang["timed_out"] == true);
   CHECK(hang["signal"] == "SIGTERM");
-  CHECK(hang["error"].get<std::string>().find("timed out after 2 s") != std::string::npos);
+  CHECK(hang["error"].get<std::string>().find("timed out after " + timeout + " s") !=
+        std::string::npos);
   const auto& good = row_for(s, "good");
   CHECK(good["status"] == "ok");
   CHECK(good["verdict"] == "suspicious");

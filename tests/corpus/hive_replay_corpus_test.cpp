@@ -6,6 +6,7 @@
 #include "smssaudit/readers/hive_replay.hpp"
 #include "support/catch.hpp"
 #include "support/paths.hpp"
+#include "support/time_scale.hpp"
 
 #include <fmt/format.h>
 
@@ -345,7 +346,8 @@ TEST_CASE("win10-dirty-withlogs: logs that skip sequences 1621-2106 are applied 
   CHECK(rep.secondary_sequence_after == 2130);
   CHECK(rep.hive_bins_size_after == 0xC02000);  // grown by entries 2118 and 2121
   CHECK(rep.bins_healed == 0);
-  CHECK(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count() < 20);
+  CHECK(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count() <
+        testing::scaled_seconds(20));
 
   // The replayed image is a consistent hive: every key and value reads without corruption.
   const Tree replayed = tree_of_image(out.image);

@@ -24,9 +24,10 @@ struct CliScan {
 };
 
 /// Runs the CLI binary (not in-process: a crash must not take the suite down) with a watchdog of
-/// 60 s, far above the fraction of a second these files take.
+/// 60 s (times SMSSAUDIT_TEST_TIME_SCALE), far above the fraction of a second these files take.
 CliScan scan_cli(const std::vector<std::string>& args, const TempDir& tmp) {
-  std::string cmd = "timeout -s KILL 60 " + quote(smssaudit_bin()) + " scan";
+  std::string cmd = "timeout -s KILL " + std::to_string(scaled_seconds(60)) + " " +
+                    quote(smssaudit_bin()) + " scan";
   for (const auto& a : args) {
     cmd += " " + quote(a);
   }

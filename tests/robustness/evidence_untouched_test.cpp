@@ -89,7 +89,8 @@ void check_unchanged(const TreeState& before, const TreeState& after) {
 }
 
 int run_scan(const std::vector<std::string>& args, const fs::path& out_dir) {
-  std::string cmd = "timeout -s KILL 120 " + quote(smssaudit_bin()) + " scan";
+  std::string cmd = "timeout -s KILL " + std::to_string(scaled_seconds(120)) + " " +
+                    quote(smssaudit_bin()) + " scan";
   for (const auto& a : args) {
     cmd += " " + quote(a);
   }

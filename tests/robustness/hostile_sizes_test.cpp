@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <pthread.h>
+#include <stdexcept>
 #include <string>
 #include <sys/resource.h>
 #include <utility>
@@ -98,6 +100,37 @@ bool warned(const DiagnosticSink& sink) {
   });
 }
 
+/// system_hive(1, depth) built on a thread with a 256 MiB stack. The project's hive writer (a
+/// fixture tool, not the reader under test) recurses once per key level: 5,000 levels fit the
+/// default 8 MiB stack in the normal build but not AddressSanitizer's larger frames. The reads
+/// under test still run on an ordinary stack.
+Bytes deep_system_hive(std::size_t depth) {
+  struct Job {
+    std::size_t depth = 0;
+    Bytes out;
+  } job{depth, {}};
+
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, std::size_t{256} << 20);
+  pthread_t thread;
+  const int rc = pthread_create(
+      &thread,
+      &attr,
+      [](void* p) -> void* {
+        auto* j = static_cast<Job*>(p);
+        j->out = system_hive(1, j->depth);
+        return nullptr;
+      },
+      &job);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    throw std::runtime_error("pthread_create failed");
+  }
+  pthread_join(thread, nullptr);
+  return job.out;
+}
+
 /// The hive reader's path on bytes, as the pipeline runs it.
 bool hive_reports_damage(const Bytes& primary) {
   DiagnosticSink sink;
@@ -111,12 +144,16 @@ bool hive_reports_damage(const Bytes& primary) {
 }
 
 /// Runs `read` in a child limited to 3 GiB of address space; the child fails when `read` returns
-/// false (no diagnostic) or runs out of memory (std::bad_alloc).
+/// false (no diagnostic) or runs out of memory (std::bad_alloc). Under AddressSanitizer, whose
+/// shadow memory alone takes terabytes of address space, the limit cannot be set: the child's peak
+/// resident memory is held to the same 3 GiB instead, after it ends (the watchdog still applies).
 ChildOutcome bounded(const std::function<bool()>& read) {
-  return run_isolated(
+  auto outcome = run_isolated(
       [&](const ChildReport& report) {
-        const rlimit lim{kAddressSpaceLimit, kAddressSpaceLimit};
-        ::setrlimit(RLIMIT_AS, &lim);
+        if (!kAddressSanitizer) {
+          const rlimit lim{kAddressSpaceLimit, kAddressSpaceLimit};
+          ::setrlimit(RLIMIT_AS, &lim);
+        }
         if (!read()) {
           report.say("no error and no warning diagnostic");
           return 1;
@@ -124,6 +161,12 @@ ChildOutcome bounded(const std::function<bool()>& read) {
         return 0;
       },
       kWatchdogSeconds);
+  const auto peak = static_cast<rlim_t>(outcome.max_rss_kib) * 1024U;
+  if (kAddressSanitizer && outcome.ok() && peak > kAddressSpaceLimit) {
+    outcome.exit_code = 97;
+    outcome.output += "peak RSS " + std::to_string(peak) + " bytes is over the 3 GiB bound\n";
+  }
+  return outcome;
 }
 
 /// hbin-relative cell offset -> file offset of the cell's data (after its 4-byte size).
@@ -296,7 +339,7 @@ TEST_CASE("Robustness: hostile sizes and cycles in a hive stay bounded and are r
 }
 
 TEST_CASE("Robustness: thousands of nested keys stay bounded", "[robustness][hive][hostile]") {
-  const auto deep = system_hive(1, 5000);
+  const auto deep = deep_system_hive(5000);
   const auto outcome = bounded([&] {
     DiagnosticSink sink;
     auto h = readers::read_system_hive_image(deep, "SYSTEM", sink);

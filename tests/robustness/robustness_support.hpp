@@ -3,6 +3,8 @@
 // patching of generated fixtures, and a CRC32 to re-seal patched EVTX chunks.
 #pragma once
 
+#include "support/time_scale.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -26,12 +29,28 @@ namespace smssaudit::testing::robust {
 
 namespace fs = std::filesystem;
 
+/// True in an AddressSanitizer build (scripts/test-sanitizers). ASan reserves terabytes of address
+/// space for its shadow memory at start-up, so an RLIMIT_AS limit cannot be applied there; the
+/// tests that bound memory that way check the child's peak RSS instead (ChildOutcome::max_rss_kib).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+
 /// How a child run ended.
 struct ChildOutcome {
   bool timed_out = false;
-  int signal = 0;      ///< terminating signal, 0 when it exited
-  int exit_code = -1;  ///< exit status when it exited
-  std::string output;  ///< what the child wrote with ChildReport::say
+  int signal = 0;        ///< terminating signal, 0 when it exited
+  int exit_code = -1;    ///< exit status when it exited
+  std::string output;    ///< what the child wrote with ChildReport::say
+  long max_rss_kib = 0;  ///< the child's peak resident set size (getrusage ru_maxrss)
 
   bool ok() const noexcept { return !timed_out && signal == 0 && exit_code == 0; }
 
@@ -67,9 +86,10 @@ class ChildReport {
   int fd_;
 };
 
-/// Runs `body` in a forked child and waits at most `timeout_s` seconds (a generous watchdog, not
-/// a timing assertion). `body` returns the child's exit code (0 = every check passed) and reports
-/// failures through ChildReport. The child leaves with _exit, so no Catch2 state is touched.
+/// Runs `body` in a forked child and waits at most `timeout_s` seconds times
+/// SMSSAUDIT_TEST_TIME_SCALE (a generous watchdog, not a timing assertion). `body` returns the
+/// child's exit code (0 = every check passed) and reports failures through ChildReport. The child
+/// leaves with _exit, so no Catch2 state is touched.
 inline ChildOutcome run_isolated(const std::function<int(const ChildReport&)>& body,
                                  int timeout_s) {
   std::array<int, 2> fds{};
@@ -99,7 +119,7 @@ inline ChildOutcome run_isolated(const std::function<int(const ChildReport&)>& b
   }
   ::close(fds[1]);
   ChildOutcome out;
-  int remaining_ms = timeout_s * 1000;
+  int remaining_ms = scaled_seconds(timeout_s) * 1000;
   std::array<char, 4096> buf{};
   while (true) {
     pollfd p{fds[0], POLLIN, 0};
@@ -124,7 +144,9 @@ inline ChildOutcome run_isolated(const std::function<int(const ChildReport&)>& b
   }
   ::close(fds[0]);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  out.max_rss_kib = usage.ru_maxrss;
   if (!out.timed_out) {
     if (WIFSIGNALED(status)) {
       out.signal = WTERMSIG(status);

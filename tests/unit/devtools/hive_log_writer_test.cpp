@@ -234,7 +234,10 @@ OldLog walk_old_log(std::span<const std::uint8_t> log) {
   if (516 + bitmap_bytes > log.size())
     return out;
   for (std::size_t i = 0; i < bits; ++i) {
-    if (((log[516 + i / 8] >> (i % 8)) & 1U) != 0)  // LSB first, as `bt` tests bits
+    // LSB first, as `bt` tests bits. Unsigned before the shift: GCC's -Wsign-conversion fires on
+    // the promoted int in the UBSan build.
+    const unsigned byte = log[516 + i / 8];
+    if (((byte >> (i % 8)) & 1U) != 0)
       out.pages.push_back(i);
   }
   out.pages_at = (516 + bitmap_bytes + 511) / 512 * 512;

@@ -28,6 +28,7 @@ void maybe_inject_fault(const ImageFileRef& file) {
     return v != nullptr && *v != '\0' && file.ntfs_path.find(v) != std::string::npos;
   };
   if (matches("SMSSAUDIT_FAULT_IMAGED_CRASH")) {
+    (void)std::signal(SIGSEGV, SIG_DFL);  // a plain crash, even under a sanitizer's handler
     (void)std::raise(SIGSEGV);
   }
   if (matches("SMSSAUDIT_FAULT_IMAGED_HANG")) {
