@@ -225,7 +225,7 @@ TEST_CASE("Scanning an image leaves it unchanged (hash and modification time)", 
         dir_before);
 }
 
-TEST_CASE("A crash in the image service loses one artifact; the scan keeps every other result",
+TEST_CASE("A crash in the image service loses one artifact, the scan keeps every other result",
           "[image][cli][isolation]") {
   if (!have_images()) {
     return;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <vector>
 
@@ -52,7 +53,8 @@ struct Ended {
 Ended run_binary(const std::vector<std::string>& args, const std::string& crash) {
   const fs::path dir = fs::path(SMSSAUDIT_FIXTURE_OUT) / "scratch" / "isolate_cli";
   fs::create_directories(dir);
-  const fs::path out = dir / "report.json";
+  // One file per test process: CTest runs the test cases of this file in parallel processes.
+  const fs::path out = dir / ("report-" + std::to_string(::getpid()) + ".json");
   fs::remove(out);
   std::string command =
       crash.empty() ? "" : "SMSSAUDIT_FAULT_CRASH_ARTIFACT=" + quoted(crash) + " ";

@@ -392,7 +392,7 @@ TEST_CASE("A bad primary base block is restored from the log with the newest ent
   CHECK(contains(rep.logs.at(0).reason, "only the log with the latest entries"));
 }
 
-TEST_CASE("Not a hive is an error; a hive with no logs is reported dirty", "[replay][readers]") {
+TEST_CASE("Not a hive is an error, a hive with no logs is reported dirty", "[replay][readers]") {
   DiagnosticSink sink;
   const Bytes junk(8192, 0x41);
   auto res = readers::replay_hive(junk, "JUNK", {}, sink);

@@ -165,7 +165,7 @@ TEST_CASE("Locator: Velociraptor percent-encoding of path components is decoded 
   CHECK(decode_percent_component("") == "");
 }
 
-TEST_CASE("Locator: a Velociraptor collection is one host; its encoded paths are matched",
+TEST_CASE("Locator: a Velociraptor collection is one host, its encoded paths are matched",
           "[readers][locate]") {
   Scratch s;
   const auto root = std::string("uploads/auto/C%3A/Windows/System32/");
