@@ -15,8 +15,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
