@@ -32,26 +32,6 @@ using Bytes = std::vector<std::uint8_t>;
 constexpr int kWatchdogSeconds = 60;
 constexpr rlim_t kAddressSpaceLimit = rlim_t{3} << 30;
 
-Bytes le32(std::uint32_t v) {
-  Bytes b(4);
-  put_u32(b, 0, v);
-  return b;
-}
-
-/// UTF-16LE REG_MULTI_SZ of `items`.
-Bytes multi_sz(const std::vector<std::string>& items) {
-  Bytes b;
-  for (const auto& s : items) {
-    for (const char c : s) {
-      b.push_back(static_cast<std::uint8_t>(c));
-      b.push_back(0);
-    }
-    b.insert(b.end(), {0, 0});
-  }
-  b.insert(b.end(), {0, 0});
-  return b;
-}
-
 /// A minimal SYSTEM hive: Select, ControlSet001\Control\Session Manager with a BootExecute of
 /// `boot_entries` entries (enough of them make it a big-data "db" value), and `depth` nested
 /// "Deep" keys under Session Manager.

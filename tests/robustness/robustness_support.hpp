@@ -263,6 +263,27 @@ inline void put_u16(std::vector<std::uint8_t>& b, std::size_t at, std::uint16_t 
   b[at + 1] = static_cast<std::uint8_t>(v >> 8U);
 }
 
+/// Four little-endian bytes: registry DWORD data for the hive writer.
+inline std::vector<std::uint8_t> le32(std::uint32_t v) {
+  std::vector<std::uint8_t> b(4);
+  put_u32(b, 0, v);
+  return b;
+}
+
+/// UTF-16LE REG_MULTI_SZ data of `items` (ASCII), list terminator included.
+inline std::vector<std::uint8_t> multi_sz(const std::vector<std::string>& items) {
+  std::vector<std::uint8_t> b;
+  for (const auto& s : items) {
+    for (const char c : s) {
+      b.push_back(static_cast<std::uint8_t>(c));
+      b.push_back(0);
+    }
+    b.insert(b.end(), {0, 0});
+  }
+  b.insert(b.end(), {0, 0});
+  return b;
+}
+
 inline void put_u64(std::vector<std::uint8_t>& b, std::size_t at, std::uint64_t v) {
   for (std::size_t i = 0; i < 8; ++i) {
     b[at + i] = static_cast<std::uint8_t>(v >> (8U * i));

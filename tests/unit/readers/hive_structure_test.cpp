@@ -23,26 +23,6 @@ using Bytes = std::vector<std::uint8_t>;
 
 constexpr const char* kName = "test-SYSTEM";
 
-Bytes le32(std::uint32_t v) {
-  Bytes b(4);
-  put_u32(b, 0, v);
-  return b;
-}
-
-/// UTF-16LE REG_MULTI_SZ of `items`.
-Bytes multi_sz(const std::vector<std::string>& items) {
-  Bytes b;
-  for (const auto& s : items) {
-    for (const char c : s) {
-      b.push_back(static_cast<std::uint8_t>(c));
-      b.push_back(0);
-    }
-    b.insert(b.end(), {0, 0});
-  }
-  b.insert(b.end(), {0, 0});
-  return b;
-}
-
 struct Shape {
   std::size_t boot_entries = 1;   ///< 1200 make BootExecute a big-data (db) value
   std::size_t control_extra = 0;  ///< more than 500 subkeys give Control an ri index

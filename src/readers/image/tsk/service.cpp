@@ -188,7 +188,8 @@ class Service {
       return error(Error{ErrorCode::kIo, "", "unknown file handle"});
     }
     auto w = ok();
-    // Read straight into the response: u32 length placeholder, then the bytes.
+    // Read straight into the response: four bytes for the length (filled in once the read says
+    // how many it got), then the bytes.
     auto& buf = w.buffer();
     const std::size_t at = buf.size();
     buf.resize(at + 4 + length);
