@@ -156,11 +156,14 @@ bool use_color(const std::string& mode, bool to_terminal, const TerminalInfo& te
 }
 
 /// Text is for people at a terminal; pipes and files get the JSON contract unless asked.
-std::string render(const report::Report& rep, const ScanArgs& a, const TerminalInfo& terminal) {
+/// Written straight to its destination: a 1 GB log's report is tens of MB, not worth a copy.
+void render(const report::Report& rep,
+            const ScanArgs& a,
+            const TerminalInfo& terminal,
+            std::ostream& rendered) {
   bool to_terminal = a.output.empty() && terminal.stdout_is_terminal;
   std::string format = a.format.empty() ? (to_terminal ? "text" : "json") : a.format;
   bool color = use_color(a.color, to_terminal, terminal);
-  std::ostringstream rendered;
   if (format == "json") {
     report::write_json(rep, rendered);
   } else if (format == "jsonl") {
@@ -172,7 +175,6 @@ std::string render(const report::Report& rep, const ScanArgs& a, const TerminalI
   } else {
     report::write_text(rep, rendered, report::TextOptions{color, a.verbose});
   }
-  return rendered.str();
 }
 
 void write_file(const std::string& path, const std::string& content) {
@@ -183,12 +185,20 @@ void write_file(const std::string& path, const std::string& content) {
   }
 }
 
-void emit(const std::string& rendered, const ScanArgs& a, std::ostream& out) {
+void emit(const report::Report& rep,
+          const ScanArgs& a,
+          const TerminalInfo& terminal,
+          std::ostream& out) {
   if (a.output.empty()) {
-    out << rendered;
+    render(rep, a, terminal, out);
     return;
   }
-  write_file(a.output, rendered);
+  std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
+  render(rep, a, terminal, file);
+  file.flush();
+  if (!file) {
+    throw FatalError(kExitUsage, "cannot write " + a.output);
+  }
 }
 
 /// --timeline FILE is written in addition to the report, whatever --format says.
@@ -266,7 +276,7 @@ int run_scan_command(const ScanArgs& a,
     line->clear();  // the status line never stays behind the diagnostics
   }
   print_diagnostics(outcome.report, a, err);
-  emit(render(outcome.report, a, terminal), a, out);
+  emit(outcome.report, a, terminal, out);
   emit_timeline(outcome.report, a);
 
   if (!outcome.usable) {

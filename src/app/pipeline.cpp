@@ -571,7 +571,11 @@ HostScan scan_host(const readers::HostEvidence& located,
   for (const auto& in : rep.inputs) {
     lin_in.sha256_by_path[in.evidence.path] = in.evidence.sha256;
   }
-  analysis::LineageOutput lineage = analysis::analyze_lineage(lin_in);
+  // Lineage facts go straight to the rules, boot by boot: only the matches are kept (issue 8).
+  rules::Evaluator lineage_rules(request.catalog->rules, "high");
+  analysis::LineageOutput lineage = analysis::analyze_lineage(
+      lin_in,
+      [&lineage_rules](const std::vector<facts::Fact>& batch) { lineage_rules.add(batch); });
 
   // 4. Rules judge the facts. Findings on values that only the hive's logs held were made
   //    shortly before acquisition: their priority is raised.
@@ -590,7 +594,7 @@ HostScan scan_host(const readers::HostEvidence& located,
                              "no usable SYSTEM hive: the Session Manager configuration was not "
                              "audited"});
   }
-  auto lineage_findings = rules::evaluate(request.catalog->rules, lineage.facts, "high");
+  const std::vector<rules::Finding> lineage_findings = lineage_rules.finish();
   host.findings.insert(host.findings.end(), lineage_findings.begin(), lineage_findings.end());
   rules::sort_findings(host.findings);
   host.coverage.insert(host.coverage.end(), lineage.gaps.begin(), lineage.gaps.end());

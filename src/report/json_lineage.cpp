@@ -185,23 +185,25 @@ Json source_json(const facts::LogSourceCoverage& src) {
 
 }  // namespace
 
-Json lineage_json(const facts::Lineage& lineage) {
-  Json j = Json::object();
+void write_lineage(JsonStream& w, const facts::Lineage& lineage) {
+  w.begin_object();
   if (!lineage.analyzed) {
     // The key exists so consumers written against the full contract find it, and says plainly
     // that no lineage was analysed rather than implying an empty, clean timeline.
-    j["status"] = "not_analyzed";
-    j["reason"] = "no event log was given: smss lineage not analysed";
-    j["boots"] = Json::array();
-    return j;
+    w.member("status", "not_analyzed");
+    w.member("reason", "no event log was given: smss lineage not analysed");
+    w.member("boots", Json::array());
+    w.end();
+    return;
   }
-  j["status"] = "analyzed";
-  Json boots = Json::array();
+  w.member("status", "analyzed");
+  w.key("boots");
+  w.begin_array();
   for (const auto& b : lineage.boots) {
-    boots.push_back(boot_json(b));
+    w.value(boot_json(b));
   }
-  j["boots"] = std::move(boots);
-  return j;
+  w.end();
+  w.end();
 }
 
 Json event_coverage_json(const facts::Lineage& lineage) {

@@ -1,6 +1,7 @@
 // JSON rendering of the lineage block and of event-log coverage (private to src/report).
 #pragma once
 
+#include "report/json_stream.hpp"
 #include "smssaudit/facts/fact.hpp"
 #include "smssaudit/facts/lineage.hpp"
 
@@ -44,8 +45,9 @@ Json fields_json(const std::map<std::string, facts::FieldValue>& fields);
 /// reporters so the two cannot drift.
 Json evidence_json(const facts::EvidenceRef& e);
 
-/// "lineage": {"status": "analyzed" | "not_analyzed", "boots": [...]} (design.md 4).
-Json lineage_json(const facts::Lineage& lineage);
+/// "lineage": {"status": "analyzed" | "not_analyzed", "boots": [...]} (design.md 4), one boot
+/// built at a time.
+void write_lineage(JsonStream& w, const facts::Lineage& lineage);
 
 /// "coverage"."event_logs": sources with their spans, whether process starts and exits were
 /// collected, log clears and clock changes; null when no event log was analysed.

@@ -2,6 +2,7 @@
 // of the contract (golden tests diff bytes), so every object is an ordered_json built in the
 // documented order, and every list keeps the order the pipeline gave it.
 #include "report/json_lineage.hpp"
+#include "report/json_stream.hpp"
 #include "report/report_format.hpp"
 #include "smssaudit/core/filetime.hpp"
 #include "smssaudit/report/report.hpp"
@@ -24,6 +25,7 @@ namespace {
 using detail::evidence_json;
 using detail::fields_json;
 using detail::Json;
+using detail::JsonStream;
 using detail::time_or_null;
 
 constexpr const char* kSchema = "smssaudit.report/1";
@@ -371,23 +373,25 @@ Json verdict_json(const rules::Verdict& v) {
   return j;
 }
 
-Json host_json(const HostReport& host) {
-  Json j = Json::object();
-  j["name"] = host.name;
-  j["evidence_root"] = string_or_null(host.evidence_root);
-  j["os"] = os_json(host.os);
-  j["registry"] = registry_json(host.system);
-  j["lineage"] = detail::lineage_json(host.lineage);
-  j["coverage"] = coverage_json(host);
+void write_host(JsonStream& w, const HostReport& host) {
+  w.begin_object();
+  w.member("name", host.name);
+  w.member("evidence_root", string_or_null(host.evidence_root));
+  w.member("os", os_json(host.os));
+  w.member("registry", registry_json(host.system));
+  w.key("lineage");
+  detail::write_lineage(w, host.lineage);
+  w.member("coverage", coverage_json(host));
   // The engine already sorted findings; re-sorting here would be analysis.
-  j["findings"] = json_array(host.findings, finding_json);
-  j["verdict"] = verdict_json(host.verdict);
-  return j;
+  w.member("findings", json_array(host.findings, finding_json));
+  w.member("verdict", verdict_json(host.verdict));
+  w.end();
 }
 
 }  // namespace
 
-// Top-level objects are built in contract order; nlohmann's ordered_json keeps insertion order.
+// Written in contract order, streamed: the lineage boots, which grow with the logs, are built one
+// at a time (detail::write_lineage); everything else is small and built whole.
 void write_json(const Report& report, std::ostream& out) {
   Json tool = Json::object();
   tool["name"] = report.tool_name;
@@ -396,17 +400,21 @@ void write_json(const Report& report, std::ostream& out) {
   ruleset["sha256"] = report.ruleset_sha256;
   ruleset["count"] = report.ruleset_count;
 
-  Json doc = Json::object();
-  doc["schema"] = kSchema;
-  doc["tool"] = std::move(tool);
-  doc["ruleset"] = std::move(ruleset);
-  doc["inputs"] = json_array(report.inputs, input_json);
-  doc["diagnostics"] = diagnostics_json(report.diagnostics, true);
-  doc["hosts"] = json_array(report.hosts, host_json);
-
-  // Hive strings are decoded from UTF-16 but file paths and embedded names can hold any bytes;
-  // `replace` turns invalid UTF-8 into U+FFFD instead of throwing halfway through a report.
-  out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+  JsonStream w(out);
+  w.begin_object();
+  w.member("schema", kSchema);
+  w.member("tool", tool);
+  w.member("ruleset", ruleset);
+  w.member("inputs", json_array(report.inputs, input_json));
+  w.member("diagnostics", diagnostics_json(report.diagnostics, true));
+  w.key("hosts");
+  w.begin_array();
+  for (const HostReport& host : report.hosts) {
+    write_host(w, host);
+  }
+  w.end();
+  w.end();
+  out << '\n';
 }
 
 }  // namespace smssaudit::report

@@ -27,20 +27,12 @@ std::vector<std::string> key_paths(const Finding& f) {
 
 }  // namespace
 
-std::vector<Finding> evaluate(const std::vector<Rule>& rules,
-                              const std::vector<facts::Fact>& facts,
-                              const std::string& confidence) {
-  struct Keyed {
-    Finding finding;
-    std::vector<std::string> paths;
-    std::string identity;  // fact identity: final tie-break, so equal-looking findings still
-                           // come out in one order whatever order the facts arrived in
-  };
+Evaluator::Evaluator(const std::vector<Rule>& rules, std::string confidence)
+    : rules_(rules), confidence_(std::move(confidence)) {}
 
-  std::vector<Keyed> out;
-  std::set<std::pair<std::string, std::string>> seen;  // (rule id, fact identity)
+void Evaluator::add(const std::vector<facts::Fact>& facts) {
   std::vector<std::optional<std::string>> identities(facts.size());
-  for (const Rule& rule : rules) {
+  for (const Rule& rule : rules_) {
     for (std::size_t i = 0; i < facts.size(); ++i) {
       const facts::Fact& fact = facts[i];
       if (!rule.matches(fact)) {
@@ -49,7 +41,9 @@ std::vector<Finding> evaluate(const std::vector<Rule>& rules,
       if (!identities[i]) {
         identities[i] = fact.identity();  // only for matched facts: most facts match nothing
       }
-      if (!seen.emplace(rule.id, *identities[i]).second) {
+      // The first fact of an identity wins, as in one pass over all batches: earlier batches
+      // came first.
+      if (!seen_.emplace(rule.id, *identities[i]).second) {
         continue;
       }
       Finding f;
@@ -57,17 +51,22 @@ std::vector<Finding> evaluate(const std::vector<Rule>& rules,
       f.title = rule.title;
       f.severity = rule.severity;
       f.score = rule.score;
-      f.confidence = confidence;
+      f.confidence = confidence_;
       f.attack = rule.attack;
       f.message = rule.render_message(fact);
       f.evidence = fact.evidence;
       f.fields = fact.fields;
       f.fact_kind = fact.kind;
       std::vector<std::string> paths = key_paths(f);
-      out.push_back(Keyed{std::move(f), std::move(paths), *identities[i]});
+      out_.push_back(Keyed{std::move(f), std::move(paths), *identities[i]});
     }
   }
-  std::sort(out.begin(), out.end(), [](const Keyed& a, const Keyed& b) {
+}
+
+std::vector<Finding> Evaluator::finish() {
+  // The key is total: two findings equal on it have one rule and one fact identity, and only
+  // the first of those was kept. So the order does not depend on how facts were batched.
+  std::sort(out_.begin(), out_.end(), [](const Keyed& a, const Keyed& b) {
     const Finding& x = a.finding;
     const Finding& y = b.finding;
     if (x.severity != y.severity) {
@@ -77,11 +76,21 @@ std::vector<Finding> evaluate(const std::vector<Rule>& rules,
            std::tie(y.rule_id, y.message, b.paths, b.identity);
   });
   std::vector<Finding> findings;
-  findings.reserve(out.size());
-  for (Keyed& k : out) {
+  findings.reserve(out_.size());
+  for (Keyed& k : out_) {
     findings.push_back(std::move(k.finding));
   }
+  out_.clear();
+  seen_.clear();
   return findings;
+}
+
+std::vector<Finding> evaluate(const std::vector<Rule>& rules,
+                              const std::vector<facts::Fact>& facts,
+                              const std::string& confidence) {
+  Evaluator e(rules, confidence);
+  e.add(facts);
+  return e.finish();
 }
 
 Verdict compute_verdict(const std::vector<Finding>& findings,

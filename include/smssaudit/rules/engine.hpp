@@ -5,7 +5,9 @@
 #include "smssaudit/facts/fact.hpp"
 #include "smssaudit/rules/catalog.hpp"
 
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace smssaudit::rules {
@@ -29,6 +31,33 @@ struct Finding {
 std::vector<Finding> evaluate(const std::vector<Rule>& rules,
                               const std::vector<facts::Fact>& facts,
                               const std::string& confidence);
+
+/// evaluate() over facts that arrive in batches (the lineage analysis streams its facts boot by
+/// boot, issue 8). finish() returns exactly what evaluate() returns for all the batches
+/// concatenated, wherever the batches were cut: matches are kept, the facts are not.
+class Evaluator {
+ public:
+  /// `rules` must outlive the evaluator.
+  Evaluator(const std::vector<Rule>& rules, std::string confidence);
+
+  void add(const std::vector<facts::Fact>& facts);
+
+  /// The findings, sorted; the evaluator is empty afterwards.
+  std::vector<Finding> finish();
+
+ private:
+  struct Keyed {
+    Finding finding;
+    std::vector<std::string> paths;
+    std::string identity;  // fact identity: final tie-break, so equal-looking findings still
+                           // come out in one order whatever order the facts arrived in
+  };
+
+  const std::vector<Rule>& rules_;
+  std::string confidence_;
+  std::vector<Keyed> out_;
+  std::set<std::pair<std::string, std::string>> seen_;  // (rule id, fact identity)
+};
 
 struct Verdict {
   std::string level;  ///< "clean" | "suspicious" | "malicious" | "inconclusive"

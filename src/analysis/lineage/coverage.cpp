@@ -118,7 +118,7 @@ void add_notes(const std::vector<BootWork>& boots, facts::LineageCoverage& c) {
     }
   }
   for (std::size_t i = 0; i < boots.size(); ++i) {
-    if (boots[i].table.empty()) {
+    if (boots[i].process_starts == 0) {
       c.notes.push_back(fmt::format(
           "boot {} ({}) has no process creation event", i + 1, iso(boots[i].slot.start)));
     }

@@ -3,6 +3,7 @@
 #include "lineage_internal.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace smssaudit::analysis {
 
@@ -45,7 +46,7 @@ bool any_channel_event(const std::vector<const Event*>& sorted,
 
 }  // namespace
 
-LineageOutput analyze_lineage(const LineageInput& input) {
+LineageOutput analyze_lineage(const LineageInput& input, const FactSink& sink) {
   LineageOutput out;
   std::vector<const facts::EventLogFile*> logs;
   std::copy_if(input.logs.begin(), input.logs.end(), std::back_inserter(logs), [](const auto* f) {
@@ -66,33 +67,43 @@ LineageOutput analyze_lineage(const LineageInput& input) {
     boots.push_back(std::move(w));
   }
 
-  // 2. Per boot: the process table, the smss roles and sessions, the reporters' tree.
-  for (std::size_t i = 0; i < boots.size(); ++i) {
-    BootWork& w = boots[i];
-    w.table = build_process_table(w.slot.events);
-    w.last_process_event = last_process_event(w.slot);
-    classify_smss(w);
-    out.lineage.boots.push_back(make_boot(w, i + 1));
-  }
-
-  // 3. Coverage, and the gaps that keep a verdict from reading "clean".
-  out.lineage.coverage = build_coverage(logs, sorted, boots);
-  out.gaps = coverage_gaps(logs, out.lineage.coverage, boots);
-
-  // 4. Rule facts.
+  // 2. Per boot: the process table, the smss roles and sessions, the reporters' tree and the
+  //    rule facts. The table is dropped once the boot is done: only one boot's table is held.
   FactContext ctx;
   ctx.input = &input;
-  ctx.coverage = &out.lineage.coverage;
   ctx.security_exits =
       any_channel_event(sorted, facts::LogChannel::kSecurity, facts::EventKind::kProcessExit);
   ctx.sysmon_exits =
       any_channel_event(sorted, facts::LogChannel::kSysmon, facts::EventKind::kProcessExit);
+  FactMaker maker(ctx);
   for (std::size_t i = 0; i < boots.size(); ++i) {
-    if (!boots[i].table.empty()) {
+    BootWork& w = boots[i];
+    w.table = build_process_table(w.slot.events);
+    w.process_starts = w.table.size();
+    w.last_process_event = last_process_event(w.slot);
+    classify_smss(w);
+    out.lineage.boots.push_back(make_boot(w, i + 1));
+    if (w.process_starts > 0) {
       ctx.process_boots.push_back(i + 1);
     }
+    sink(maker.boot(w, i + 1));
+    w.table = {};
+    w.kept = {};
   }
-  out.facts = build_facts(boots, ctx, sorted);
+  sink(maker.log_events(sorted));
+
+  // 3. Coverage, and the gaps that keep a verdict from reading "clean".
+  out.lineage.coverage = build_coverage(logs, sorted, boots);
+  out.gaps = coverage_gaps(logs, out.lineage.coverage, boots);
+  return out;
+}
+
+LineageOutput analyze_lineage(const LineageInput& input) {
+  std::vector<facts::Fact> all;
+  LineageOutput out = analyze_lineage(input, [&all](std::vector<facts::Fact> batch) {
+    std::move(batch.begin(), batch.end(), std::back_inserter(all));
+  });
+  out.facts = sorted_by_identity(std::move(all));
   return out;
 }
 

@@ -52,7 +52,8 @@ void set_if(Fact& f, const std::string& name, const std::string& value) {
 
 class FactBuilder {
  public:
-  FactBuilder(const FactContext& ctx, std::vector<Fact>& out) : ctx_(ctx), out_(out) {}
+  FactBuilder(const FactContext& ctx, std::vector<Fact>& out, std::set<std::size_t>& setupcl_boots)
+      : ctx_(ctx), out_(out), setupcl_boots_(setupcl_boots) {}
 
   void boot(const BootWork& w, std::size_t index) {
     Fact f;
@@ -77,7 +78,7 @@ class FactBuilder {
     f.set("session_child_count", children);
     f.set("other_smss_count", others);
     f.set("has_master", masters > 0);
-    f.set("process_starts", static_cast<std::int64_t>(w.table.size()));
+    f.set("process_starts", static_cast<std::int64_t>(w.process_starts));
     for (const Event* e : w.slot.markers) {
       add(f, *e);
     }
@@ -411,10 +412,11 @@ class FactBuilder {
 
   const FactContext& ctx_;
   std::vector<Fact>& out_;
-  std::set<std::size_t> setupcl_boots_;
+  std::set<std::size_t>& setupcl_boots_;  ///< boots with a setupcl.exe run so far (FactMaker's)
 };
 
-/// Sorted by (kind, identity), ties in creation order.
+}  // namespace
+
 std::vector<Fact> sorted_by_identity(std::vector<Fact> out) {
   // Sorted by (kind, identity). Identities are rendered once per fact, not once per comparison:
   // a 1 GB log gives tens of thousands of facts, and rendering in the comparator dominated the
@@ -440,34 +442,33 @@ std::vector<Fact> sorted_by_identity(std::vector<Fact> out) {
   return sorted_facts;
 }
 
-}  // namespace
-
-std::vector<Fact> build_facts(const std::vector<BootWork>& boots,
-                              const FactContext& ctx,
-                              const std::vector<const Event*>& sorted) {
+std::vector<Fact> FactMaker::boot(const BootWork& w, std::size_t index) {
   std::vector<Fact> out;
-  FactBuilder b(ctx, out);
-  for (std::size_t i = 0; i < boots.size(); ++i) {
-    const BootWork& w = boots[i];
-    const std::size_t index = i + 1;
-    b.boot(w, index);
-    for (const SmssInfo& s : w.smss) {
-      b.smss(w, index, s);
-      if (s.role != SmssRole::kMaster) {
-        continue;
-      }
-      for (const std::size_t k : w.table[s.instance].children) {
-        if (!is_smss(w.table[k].p.image)) {
-          b.spawn(index, w.table[s.instance], w.table[k]);
-        }
-      }
+  FactBuilder b(ctx_, out, setupcl_boots_);
+  b.boot(w, index);
+  for (const SmssInfo& s : w.smss) {
+    b.smss(w, index, s);
+    if (s.role != SmssRole::kMaster) {
+      continue;
     }
-    for (const Instance& in : w.table) {
-      if (is_session_process(in.p.image)) {
-        b.session_process(w, index, in);
+    for (const std::size_t k : w.table[s.instance].children) {
+      if (!is_smss(w.table[k].p.image)) {
+        b.spawn(index, w.table[s.instance], w.table[k]);
       }
     }
   }
+  for (const Instance& in : w.table) {
+    if (is_session_process(in.p.image)) {
+      b.session_process(w, index, in);
+    }
+  }
+  return out;
+}
+
+std::vector<Fact> FactMaker::log_events(const std::vector<const Event*>& sorted) const {
+  std::vector<Fact> out;
+  std::set<std::size_t> unused;  // log facts never look at setupcl runs
+  FactBuilder b(ctx_, out, unused);
   for (const Event* e : sorted) {
     if (e->kind == facts::EventKind::kLogCleared) {
       b.log_clear(*e);
@@ -475,7 +476,7 @@ std::vector<Fact> build_facts(const std::vector<BootWork>& boots,
       b.clock_change(*e);
     }
   }
-  return sorted_by_identity(std::move(out));
+  return out;
 }
 
 }  // namespace smssaudit::analysis::lineage_detail

@@ -1,6 +1,6 @@
 // Private to src/analysis/lineage: the stages of analyze_lineage and the types passed between
-// them. Stage order (lineage.cpp): sort events -> split boots -> process table per boot -> roles
-// and sessions -> facts::Boot -> coverage -> rule facts.
+// them. Stage order (lineage.cpp): sort events -> split boots -> per boot: process table, roles
+// and sessions, facts::Boot, rule facts -> log-event facts -> coverage.
 #pragma once
 
 #include "smssaudit/analysis/lineage.hpp"
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,10 +108,12 @@ struct SmssInfo {
   facts::SessionLink session;
 };
 
-/// One analysed boot: the slot, its full process table and the smss instances in it.
+/// One analysed boot: the slot, its full process table and the smss instances in it. The table
+/// lives only while the boot is analysed (lineage.cpp drops it once the boot's facts are made).
 struct BootWork {
   BootSlot slot;
   std::vector<Instance> table;
+  std::size_t process_starts = 0;                ///< table.size(), kept after the table is gone
   std::vector<SmssInfo> smss;                    ///< in start order
   std::vector<std::optional<std::size_t>> kept;  ///< table index -> facts::Boot::processes index
   std::uint64_t last_process_event = 0;  ///< latest process start/exit time seen in the boot
@@ -136,16 +139,32 @@ std::vector<facts::CoverageGap> coverage_gaps(const std::vector<const facts::Eve
 
 struct FactContext {
   const LineageInput* input = nullptr;
-  const facts::LineageCoverage* coverage = nullptr;
   bool security_exits = false;  ///< any 4689 in the logs
   bool sysmon_exits = false;    ///< any Sysmon 5 in the logs
-  /// Indices of the boots with any process creation, ascending (the "first boot after sysprep"
-  /// test, lineage_facts.cpp).
+  /// Indices of the boots with any process creation, ascending, up to the boot being built (the
+  /// "first boot after sysprep" test looks at earlier boots only, lineage_facts.cpp).
   std::vector<std::size_t> process_boots;
 };
 
-std::vector<facts::Fact> build_facts(const std::vector<BootWork>& boots,
-                                     const FactContext& ctx,
-                                     const std::vector<const Event*>& sorted);
+/// Makes the rule facts boot by boot, so a boot's process table can go as soon as its facts
+/// exist (issue 8). Boots must be given in order: the sysprep test remembers earlier boots.
+class FactMaker {
+ public:
+  explicit FactMaker(const FactContext& ctx) : ctx_(ctx) {}
+
+  /// lineage.boot, lineage.smss_instance, lineage.smss_spawn, lineage.session_process of one
+  /// boot (`index` is 1-based), in that order. Needs the boot's table.
+  std::vector<facts::Fact> boot(const BootWork& w, std::size_t index);
+
+  /// lineage.log_clear and lineage.clock_change, in the events' order.
+  std::vector<facts::Fact> log_events(const std::vector<const Event*>& sorted) const;
+
+ private:
+  const FactContext& ctx_;
+  std::set<std::size_t> setupcl_boots_;  ///< boots in which setupcl.exe ran
+};
+
+/// Sorted by (kind, identity), ties in the order given.
+std::vector<facts::Fact> sorted_by_identity(std::vector<facts::Fact> facts);
 
 }  // namespace smssaudit::analysis::lineage_detail

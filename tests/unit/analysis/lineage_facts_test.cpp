@@ -19,6 +19,27 @@ smssaudit::analysis::LineageOutput with_extra_smss(const std::string& image,
   return analyze({sec_log.file()});
 }
 
+// Clean boots an hour apart; setupcl.exe (PID 0x1d8) runs from the master at boots 2 and 5.
+void five_boots_with_setupcl_at_2_and_5(LogBuilder& sec_log) {
+  for (int i = 0; i < 5; ++i) {
+    const std::uint64_t t = kT0 + sec(3600) * static_cast<std::uint64_t>(i);
+    clean_security_boot(sec_log, t);
+    if (i == 1 || i == 4) {
+      proc_4688(sec_log, t + ms(3500), 0x1d8, 0x17c, "C:\\Windows\\System32\\setupcl.exe");
+    }
+  }
+}
+
+// An administrator's PowerShell sets the clock three days ahead (4616), at `at`.
+void powershell_moves_clock_3_days_ahead(LogBuilder& sec_log, std::uint64_t at) {
+  clock_4616(sec_log,
+             at,
+             "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+             "S-1-5-21-1-2-3-500",
+             at,
+             at + sec(259200));
+}
+
 }  // namespace
 
 TEST_CASE("image_in_system32 accepts the System32 forms and rejects every other path",
@@ -289,14 +310,7 @@ TEST_CASE("master spawns are correlated with the hive's boot programs", "[analys
 TEST_CASE("setupcl at one of the first boots is benign, at a later boot it is not",
           "[analysis][lineage]") {
   LogBuilder sec_log = security_log();
-  const char* setupcl = "C:\\Windows\\System32\\setupcl.exe";
-  for (int i = 0; i < 5; ++i) {
-    const std::uint64_t t = kT0 + sec(3600) * static_cast<std::uint64_t>(i);
-    clean_security_boot(sec_log, t);
-    if (i == 1 || i == 4) {
-      proc_4688(sec_log, t + ms(3500), 0x1d8, 0x17c, setupcl);
-    }
-  }
+  five_boots_with_setupcl_at_2_and_5(sec_log);
   const auto out = analyze(
       {sec_log.file()}, true, {{"ControlSet001", "BootExecute", "autocheck autochk *", "autochk"}});
   REQUIRE(out.lineage.boots.size() == 5);
@@ -329,12 +343,7 @@ TEST_CASE("log clears and clock changes become facts", "[analysis][lineage]") {
              "S-1-5-19",
              kT0 + sec(100),
              kT0 + sec(99));
-  clock_4616(sec_log,
-             kT0 + sec(200),
-             "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
-             "S-1-5-21-1-2-3-500",
-             kT0 + sec(200),
-             kT0 + sec(200 + 259200));
+  powershell_moves_clock_3_days_ahead(sec_log, kT0 + sec(200));
   const auto out = analyze({sec_log.file()});
   const auto clears = facts_of(out, "lineage.log_clear");
   REQUIRE(clears.size() == 1);
@@ -380,5 +389,70 @@ TEST_CASE("facts carry event evidence and come sorted by kind", "[analysis][line
   REQUIRE(again.facts.size() == out.facts.size());
   for (std::size_t i = 0; i < out.facts.size(); ++i) {
     CHECK(again.facts[i].identity() == out.facts[i].identity());
+  }
+}
+
+TEST_CASE("streamed facts are the returned facts, one batch per boot, then the log events",
+          "[analysis][lineage]") {
+  // Five boots with setupcl at boots 2 and 5 (the sysprep test depends on earlier boots), a log
+  // clear and a clock change: every kind of lineage fact, across batches.
+  LogBuilder sec_log = security_log();
+  clear_1102(sec_log, kT0 - sec(10), "CORP\\admin");
+  five_boots_with_setupcl_at_2_and_5(sec_log);
+  powershell_moves_clock_3_days_ahead(sec_log, kT0 + sec(200));
+  const std::vector<EventLogFile> files{sec_log.file()};
+  smssaudit::analysis::LineageInput in;
+  in.logs.push_back(files.data());
+  in.sha256_by_path[files[0].path] = std::string(64, 'a');
+
+  std::vector<std::vector<Fact>> batches;
+  const auto streamed = smssaudit::analysis::analyze_lineage(
+      in, [&batches](std::vector<Fact> batch) { batches.push_back(std::move(batch)); });
+  const auto returned = smssaudit::analysis::analyze_lineage(in);
+
+  CHECK(streamed.facts.empty());
+  REQUIRE(streamed.lineage.boots.size() == 5);
+  REQUIRE(batches.size() == 6);
+  for (std::size_t b = 0; b < 5; ++b) {
+    REQUIRE_FALSE(batches[b].empty());
+    for (const Fact& f : batches[b]) {
+      INFO(f.kind);
+      CHECK(int_field(f, "boot") == static_cast<std::int64_t>(b + 1));
+    }
+  }
+  REQUIRE(batches[5].size() == 2);
+  CHECK(batches[5][0].kind == "lineage.log_clear");
+  CHECK(batches[5][1].kind == "lineage.clock_change");
+
+  // Same facts (sorted as analyze_lineage sorts them), same findings however they are batched.
+  std::vector<Fact> all;
+  for (const auto& batch : batches) {
+    all.insert(all.end(), batch.begin(), batch.end());
+  }
+  std::vector<std::string> got;
+  std::vector<std::string> want;
+  for (const Fact& f : all) {
+    got.push_back(f.kind + "|" + f.identity());
+  }
+  for (const Fact& f : returned.facts) {
+    want.push_back(f.kind + "|" + f.identity());
+  }
+  std::sort(got.begin(), got.end());
+  CHECK(got == want);
+
+  const auto load = smssaudit::rules::load_catalog(smssaudit::rules::builtin_sources(), {});
+  const auto& rules = load.catalog.rules;
+  smssaudit::rules::Evaluator evaluator(rules, "high");
+  for (const auto& batch : batches) {
+    evaluator.add(batch);
+  }
+  const auto batched = evaluator.finish();
+  const auto whole = smssaudit::rules::evaluate(rules, returned.facts, "high");
+  REQUIRE(batched.size() == whole.size());
+  REQUIRE_FALSE(whole.empty());
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    CHECK(batched[i].rule_id == whole[i].rule_id);
+    CHECK(batched[i].message == whole[i].message);
+    CHECK(batched[i].evidence == whole[i].evidence);
   }
 }

@@ -91,6 +91,40 @@ TEST_CASE("evaluate reports a rule once per distinct fact", "[rules]") {
   CHECK(findings.size() == 2);
 }
 
+TEST_CASE("an Evaluator fed in batches finds what evaluate finds, wherever the batches are cut",
+          "[rules]") {
+  const std::vector<Rule> rules = {slot_rule("SMSS-009", Level::kLow, 5, "SetupExecute"),
+                                   slot_rule("SMSS-001", Level::kHigh, 40, "BootExecute")};
+  // Facts 0 and 2 share an identity: the first one's evidence (ControlSet001) must win in every
+  // cut, as in one pass.
+  const std::vector<Fact> facts = {entry("BootExecute", "evil", "ControlSet001"),
+                                   entry("SetupExecute", "x"),
+                                   entry("BootExecute", "evil", "ControlSet002"),
+                                   entry("BootExecute", "a"),
+                                   entry("PlatformExecute", "none")};
+  const auto whole = smssaudit::rules::evaluate(rules, facts, "high");
+  REQUIRE(whole.size() == 3);
+  for (std::size_t cut = 0; cut <= facts.size(); ++cut) {
+    INFO("cut before fact " << cut);
+    smssaudit::rules::Evaluator e(rules, "high");
+    e.add({facts.begin(), facts.begin() + static_cast<std::ptrdiff_t>(cut)});
+    e.add({});
+    e.add({facts.begin() + static_cast<std::ptrdiff_t>(cut), facts.end()});
+    const auto batched = e.finish();
+    REQUIRE(batched.size() == whole.size());
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+      CHECK(batched[i].rule_id == whole[i].rule_id);
+      CHECK(batched[i].message == whole[i].message);
+      CHECK(batched[i].evidence == whole[i].evidence);
+    }
+  }
+  const auto evil = std::find_if(whole.begin(), whole.end(), [](const Finding& f) {
+    return f.message == "BootExecute runs 'evil'";
+  });
+  REQUIRE(evil != whole.end());
+  CHECK(evil->evidence.at(0).key_path == "ControlSet001");
+}
+
 TEST_CASE("evaluate sorts by severity, then rule id, message and evidence key path", "[rules]") {
   const std::vector<Rule> rules = {slot_rule("SMSS-009", Level::kLow, 5, "SetupExecute"),
                                    slot_rule("SMSS-002", Level::kHigh, 40, "BootExecute"),
