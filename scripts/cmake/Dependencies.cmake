@@ -3,6 +3,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBREGF REQUIRED IMPORTED_TARGET libregf)
 pkg_check_modules(LIBBFIO REQUIRED IMPORTED_TARGET libbfio)
 pkg_check_modules(LIBEVTX REQUIRED IMPORTED_TARGET libevtx)
+# CRC-32 with carry-less multiply for the EVTX checksums (issue 8).
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_package(pugixml REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
 find_package(yaml-cpp REQUIRED)

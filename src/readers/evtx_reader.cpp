@@ -48,29 +48,11 @@ constexpr std::size_t kMaxListedIds = 5;
 
 // ---- Structure scan -----------------------------------------------------------------------------
 
-// CRC-32 (IEEE 802.3, reflected 0xEDB88320), as used by every EVTX checksum.
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> table{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int k = 0; k < 8; ++k) {
-      c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1U) : c >> 1U;
-    }
-    table[i] = c;
-  }
-  return table;
-}
-
-constexpr std::array<std::uint32_t, 256> kCrcTable = make_crc_table();
-
+// CRC-32 (IEEE 802.3), as used by every EVTX checksum; the one function both engines use.
 // Chainable: crc32_update(crc32_update(0, a), b) is the CRC of a followed by b, which the chunk
 // header checksum needs (it skips bytes 120..127).
 std::uint32_t crc32_update(std::uint32_t crc, std::span<const std::uint8_t> bytes) {
-  crc = ~crc;
-  for (const std::uint8_t b : bytes) {
-    crc = kCrcTable[(crc ^ b) & 0xFFU] ^ (crc >> 8U);
-  }
-  return ~crc;
+  return evtx_native::crc32(crc, bytes.data(), bytes.size());
 }
 
 std::uint32_t le32(std::span<const std::uint8_t> b, std::size_t off) {
@@ -552,13 +534,22 @@ Result<facts::EventLogFile> read_with_libevtx(const ByteSource& source,
 }
 
 /// Either engine, without the hash.
+bool native_engine(const EvtxReadOptions& options) {
+  return options.engine == EvtxEngine::kNative && !options.check_all_xml;
+}
+
+// `hash` (native engine only, may be null) is fed what the native scanner read; on a fallback,
+// the rest of the file is hashed on a thread of its own while libevtx parses.
 Result<facts::EventLogFile> read_with_engine(const ByteSource& source,
                                              DiagnosticSink& sink,
                                              EvtxReadStats& st,
-                                             const EvtxReadOptions& options) {
+                                             const EvtxReadOptions& options,
+                                             std::optional<evtx_native::Sha256Stream>& hash,
+                                             std::optional<evtx_native::BackgroundHash>& rest) {
   const std::string& path = source.name();
-  if (options.engine == EvtxEngine::kNative && !options.check_all_xml) {
-    auto native = evtx_native::read_native(source, options.workers, options.progress);
+  if (native_engine(options)) {
+    auto native = evtx_native::read_native(
+        source, options.workers, options.progress, hash ? &*hash : nullptr);
     if (auto* r = std::get_if<evtx_native::NativeRead>(&native)) {
       st = r->stats;
       report_layout(r->layout, path, sink);
@@ -566,6 +557,10 @@ Result<facts::EventLogFile> read_with_engine(const ByteSource& source,
       const std::string no_problem;
       report_records({path, st, r->file, r->renumbered_example, none, no_problem}, sink);
       return std::move(r->file);
+    }
+    if (hash) {
+      rest.emplace(source, std::move(*hash));
+      hash.reset();
     }
     // Said only when libevtx can read the file: a file neither engine reads is just an error.
     const auto& fb = std::get<evtx_native::NativeFallback>(native);
@@ -609,22 +604,31 @@ Result<facts::EventLogFile> read_event_log(const ByteSource& source,
   EvtxReadStats local_stats;
   EvtxReadStats& st = stats != nullptr ? *stats : local_stats;
   st = EvtxReadStats{};
-  // The evidence hash runs beside the parse (issue 8): on two cores it costs ~0.6 s of CPU per GB
-  // that the parse would otherwise wait for.
-  std::optional<evtx_native::BackgroundHash> hash;
+  // The evidence hash costs ~0.6 s of CPU per GB (issue 8). The native scanner feeds it the
+  // chunks it reads, so the file is read once; libevtx reads through its own handle, so with it
+  // the hash reads the file beside the parse, on a thread of its own.
+  std::optional<evtx_native::Sha256Stream> hash;
+  std::optional<evtx_native::BackgroundHash> background;
   if (options.compute_sha256) {
-    hash.emplace(source);
+    if (native_engine(options)) {
+      hash.emplace();
+    } else {
+      background.emplace(source);
+    }
   }
-  auto out = read_with_engine(source, sink, st, options);
-  if (hash) {
-    const auto& digest = hash->result();
-    if (!digest) {
-      return fail(digest.error());
-    }
-    if (out) {
-      out->sha256 = digest->sha256;
-      out->size = digest->size;
-    }
+  auto out = read_with_engine(source, sink, st, options, hash, background);
+  if (!options.compute_sha256) {
+    return out;
+  }
+  // After a native read: the bytes past the last whole chunk. After a fallback: joins the thread.
+  const Result<evtx_native::SourceDigest> digest =
+      hash ? evtx_native::hash_rest(source, std::move(*hash)) : background->result();
+  if (!digest) {
+    return fail(digest.error());
+  }
+  if (out) {
+    out->sha256 = digest->sha256;
+    out->size = digest->size;
   }
   return out;
 }

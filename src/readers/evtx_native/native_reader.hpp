@@ -15,6 +15,7 @@
 // de-duplication by record id) in that order.
 #pragma once
 
+#include "readers/evtx_native/source_sha256.hpp"
 #include "smssaudit/core/byte_source.hpp"
 #include "smssaudit/facts/events.hpp"
 #include "smssaudit/readers/evtx_reader.hpp"
@@ -50,11 +51,17 @@ using NativeProgress = std::function<void(std::uint64_t, std::uint64_t)>;
 /// Reads `source` natively with `workers` threads (0 = hardware concurrency) besides the calling
 /// thread, which merges. `progress` (may be empty) is called from the calling thread every few MiB
 /// and once at the end. The caller has already checked that the source starts with ElfFile.
+///
+/// `hash` (may be null) is fed, in file order, the bytes the scanner read and merged: the file
+/// header and every whole chunk up to the end or up to the chunk that made it fall back. The caller
+/// hashes the rest from hash->size() (hash_rest), so the file is read once for both.
 std::variant<NativeRead, NativeFallback> read_native(const ByteSource& source,
                                                      unsigned workers,
-                                                     const NativeProgress& progress);
+                                                     const NativeProgress& progress,
+                                                     Sha256Stream* hash = nullptr);
 
-/// CRC-32 (IEEE, zlib's crc32), slice-by-8: chainable like zlib's.
+/// CRC-32 (IEEE, zlib's crc32), chainable like zlib's: crc32(crc32(0, a), b) is the CRC of a
+/// followed by b. Both EVTX engines' checksum checks use it.
 std::uint32_t crc32(std::uint32_t crc, const std::uint8_t* data, std::size_t size) noexcept;
 
 }  // namespace smssaudit::readers::evtx_native

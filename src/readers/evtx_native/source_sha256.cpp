@@ -1,10 +1,8 @@
 // SHA-256 of a ByteSource (see source_sha256.hpp). OpenSSL EVP, as evidence::describe_file uses.
 #include "readers/evtx_native/source_sha256.hpp"
 
-#include <openssl/evp.h>
-
 #include <array>
-#include <memory>
+#include <utility>
 #include <vector>
 
 namespace smssaudit::readers::evtx_native {
@@ -13,10 +11,6 @@ namespace {
 // 1 MiB blocks, as describe_file streams: large enough that the per-call cost vanishes, small
 // enough to stay in L2 while SHA-256 reads it.
 constexpr std::size_t kBlockSize = std::size_t{1} << 20U;
-
-struct EvpCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
-};
 
 std::string to_hex(const unsigned char* digest, unsigned size) {
   static constexpr std::array<char, 16> kHex = {
@@ -32,37 +26,51 @@ std::string to_hex(const unsigned char* digest, unsigned size) {
 
 }  // namespace
 
-Result<SourceDigest> sha256_of(const ByteSource& source) {
-  const std::unique_ptr<EVP_MD_CTX, EvpCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return fail(ErrorCode::kIo, source.name(), "cannot initialise SHA-256");
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  ok_ = ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) == 1;
+}
+
+void Sha256Stream::update(std::span<const std::uint8_t> bytes) {
+  if (ok_ && !bytes.empty()) {
+    ok_ = EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()) == 1;
   }
+  size_ += bytes.size();
+}
+
+Result<SourceDigest> Sha256Stream::finish(const std::string& name) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned len = 0;
+  if (!ok_ || EVP_DigestFinal_ex(ctx_.get(), digest.data(), &len) != 1) {
+    ok_ = false;
+    return fail(ErrorCode::kIo, name, "SHA-256 failed (OpenSSL)");
+  }
+  ok_ = false;  // a finished context takes no more input
+  return SourceDigest{size_, to_hex(digest.data(), len)};
+}
+
+Result<SourceDigest> hash_rest(const ByteSource& source, Sha256Stream stream) {
   std::vector<std::uint8_t> block(kBlockSize);
-  SourceDigest out;
   for (;;) {
-    auto n = source.read_at(out.size, block);
+    auto n = source.read_at(stream.size(), block);
     if (!n) {
       return fail(std::move(n).error());
     }
     if (*n == 0) {
       break;
     }
-    if (EVP_DigestUpdate(ctx.get(), block.data(), *n) != 1) {
-      return fail(ErrorCode::kIo, source.name(), "SHA-256 update failed");
-    }
-    out.size += *n;
+    stream.update(std::span<const std::uint8_t>(block).first(*n));
   }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &len) != 1) {
-    return fail(ErrorCode::kIo, source.name(), "SHA-256 final failed");
-  }
-  out.sha256 = to_hex(digest.data(), len);
-  return out;
+  return stream.finish(source.name());
 }
 
-BackgroundHash::BackgroundHash(const ByteSource& source)
-    : thread_([this, &source] { result_.emplace(sha256_of(source)); }) {}
+Result<SourceDigest> sha256_of(const ByteSource& source) {
+  return hash_rest(source, Sha256Stream());
+}
+
+BackgroundHash::BackgroundHash(const ByteSource& source, Sha256Stream start)
+    : thread_([this, &source, s = std::move(start)]() mutable {
+        result_.emplace(hash_rest(source, std::move(s)));
+      }) {}
 
 const Result<SourceDigest>& BackgroundHash::result() {
   if (thread_.joinable()) {

@@ -10,6 +10,7 @@
 #include "support/catch.hpp"
 #include "support/paths.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iterator>
@@ -49,6 +50,10 @@ class MemorySource final : public ByteSource {
     if (offset + buf.size() > fail_from_ && buf.size() > 0) {
       return fail(ErrorCode::kIo, name_, "injected read failure");
     }
+    if (offset <= fail_once_at_ && fail_once_at_ < offset + buf.size()) {
+      fail_once_at_ = ~std::uint64_t{0};
+      return fail(ErrorCode::kIo, name_, "injected transient read failure");
+    }
     if (offset >= bytes_.size()) {
       return std::size_t{0};
     }
@@ -61,12 +66,17 @@ class MemorySource final : public ByteSource {
 
   void fail_from(std::uint64_t offset) { fail_from_ = offset; }
 
+  /// The first read that covers `offset` fails; later ones succeed (a flaky device).
+  void fail_once_at(std::uint64_t offset) { fail_once_at_ = offset; }
+
   std::uint64_t reads() const { return reads_.load(); }
 
  private:
   std::vector<std::uint8_t> bytes_;
   std::string name_;
   std::uint64_t fail_from_ = ~std::uint64_t{0};
+  mutable std::uint64_t fail_once_at_ =
+      ~std::uint64_t{0};  // read_at runs on one thread at a time here
   mutable std::atomic<std::uint64_t> reads_{0};
 };
 
@@ -126,6 +136,41 @@ TEST_CASE("Evtx ByteSource: compute_sha256 gives describe_file's hash and size, 
     REQUIRE(log);
     CHECK(log->sha256 == described->sha256);
     CHECK(log->size == described->size);
+  }
+}
+
+TEST_CASE("Evtx ByteSource: The hash covers what the native scanner did not read",
+          "[readers][evtx]") {
+  // The native scanner hashes the header and the chunks it merged; the rest is hashed after it.
+  std::vector<std::uint8_t> bytes = slurp(rathbun_security());
+  REQUIRE(bytes.size() > 4096 + 3 * 65536);
+  SECTION("bytes past the last whole chunk") {
+    bytes.resize(bytes.size() + 1000, 0x5A);
+    MemorySource source(bytes, "tail");
+    EvtxReadOptions o = engine(EvtxEngine::kNative);
+    o.compute_sha256 = true;
+    DiagnosticSink sink;
+    auto log = read_event_log(source, sink, nullptr, o);
+    REQUIRE(log);
+    CHECK(log->sha256 == evidence::sha256_hex(bytes.data(), bytes.size()));
+    CHECK(log->size == bytes.size());
+  }
+  SECTION("the rest of the file after a fallback to libevtx") {
+    // Chunk 2 cannot be read the first time: the native scanner falls back there, libevtx reads
+    // the file again and the hash continues from chunk 2.
+    MemorySource source(bytes, "flaky");
+    source.fail_once_at(4096 + 2 * 65536 + 100);
+    EvtxReadOptions o = engine(EvtxEngine::kNative);
+    o.compute_sha256 = true;
+    DiagnosticSink sink;
+    auto log = read_event_log(source, sink, nullptr, o);
+    REQUIRE(log);
+    const auto& items = sink.items();
+    CHECK(std::any_of(items.begin(), items.end(), [](const Diagnostic& d) {
+      return d.code == "evtx.native_fallback" && d.message.find("chunk 2") != std::string::npos;
+    }));
+    CHECK(log->sha256 == evidence::sha256_hex(bytes.data(), bytes.size()));
+    CHECK(log->size == bytes.size());
   }
 }
 

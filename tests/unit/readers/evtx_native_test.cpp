@@ -4,7 +4,9 @@
 #include "readers/evtx_native/native_reader.hpp"
 #include "support/catch.hpp"
 
+#include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 using namespace smssaudit::readers::evtx_native;
@@ -30,11 +32,6 @@ std::vector<std::uint8_t> chunk_with(const std::vector<std::uint8_t>& xml) {
 }
 
 }  // namespace
-
-TEST_CASE("native scanner: CRC-32 matches zlib's", "[evtx][native]") {
-  const std::string s = "123456789";
-  CHECK(crc32(0, reinterpret_cast<const std::uint8_t*>(s.data()), s.size()) == 0xCBF43926U);
-}
 
 TEST_CASE("native scanner: FILETIME text", "[evtx][native]") {
   CHECK(filetime_text(0) == "1601-01-01T00:00:00.000000000Z");
@@ -111,4 +108,27 @@ TEST_CASE("native scanner: huge value counts are refused", "[evtx][native]") {
   ChunkParser p(c);
   CHECK(p.read_record(512, static_cast<std::uint32_t>((24 + xml.size() + 4 + 7) / 8 * 8), false)
             .status == RecordView::Status::kUnreadable);
+}
+
+TEST_CASE("native scanner: CRC-32 is zlib's (IEEE) and chains across pieces", "[evtx][native]") {
+  const std::string check = "123456789";  // the standard check input
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(check.data());
+  CHECK(crc32(0, bytes, check.size()) == 0xCBF43926U);
+  CHECK(crc32(0, bytes, 0) == 0U);
+  for (std::size_t cut = 0; cut <= check.size(); ++cut) {
+    CHECK(crc32(crc32(0, bytes, cut), bytes + cut, check.size() - cut) == 0xCBF43926U);
+  }
+  // Long input, where a vectorised path takes over: must agree with the bytewise definition.
+  std::vector<std::uint8_t> data(65536 + 13);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data[i] = static_cast<std::uint8_t>((i * 2654435761U) >> 13U);
+  }
+  std::uint32_t slow = 0xFFFFFFFFU;
+  for (const std::uint8_t b : data) {
+    slow ^= b;
+    for (int k = 0; k < 8; ++k) {
+      slow = (slow & 1U) != 0 ? 0xEDB88320U ^ (slow >> 1U) : slow >> 1U;
+    }
+  }
+  CHECK(crc32(0, data.data(), data.size()) == ~slow);
 }
