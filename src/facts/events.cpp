@@ -29,6 +29,37 @@ std::ostream& operator<<(std::ostream& os, const Text& t) {
   return os << t.view();
 }
 
+namespace {
+
+std::string concat(std::string_view a, std::string_view b) {
+  std::string out;
+  out.reserve(a.size() + b.size());
+  out.append(a).append(b);
+  return out;
+}
+
+}  // namespace
+
+std::string operator+(const Text& a, const Text& b) {
+  return concat(a, b);
+}
+
+std::string operator+(const Text& a, const std::string& b) {
+  return concat(a, b);
+}
+
+std::string operator+(const std::string& a, const Text& b) {
+  return concat(a, b);
+}
+
+std::string operator+(const Text& a, const char* b) {
+  return concat(a, b);
+}
+
+std::string operator+(const char* a, const Text& b) {
+  return concat(a, b);
+}
+
 Text TextPool::intern(std::string_view s) {
   if (s.empty()) {
     return {};

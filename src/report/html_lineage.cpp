@@ -243,7 +243,7 @@ std::string process_title(const facts::ProcessInstance& p,
                           const facts::SmssInstance* s,
                           const ProcessMark* m) {
   std::vector<std::string> lines;
-  lines.push_back(p.image.empty() ? std::string("(image not recorded)") : p.image);
+  lines.push_back(p.image.empty() ? std::string("(image not recorded)") : p.image.str());
   if (!p.command_line.empty()) {
     lines.push_back("command line: " + truncate_display(p.command_line, kMaxTitleChars));
   }

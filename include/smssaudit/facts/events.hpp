@@ -77,6 +77,14 @@ class Text {
 /// For test output (Catch2) and diagnostics.
 std::ostream& operator<<(std::ostream& os, const Text& t);
 
+/// Concatenation as with std::string ("user " + p.user_sid): a new std::string. One overload per
+/// operand type, so that none needs a conversion and none is ambiguous.
+std::string operator+(const Text& a, const Text& b);
+std::string operator+(const Text& a, const std::string& b);
+std::string operator+(const std::string& a, const Text& b);
+std::string operator+(const Text& a, const char* b);
+std::string operator+(const char* a, const Text& b);
+
 /// Interns strings: equal values share one Text. One per reading thread (not thread-safe). The
 /// table forgets old values when it grows past a bound, so a log full of unique strings (command
 /// lines with random arguments) costs no more than without it.

@@ -276,7 +276,7 @@ class FactBuilder {
     set_if(f, "user_sid", p.user_sid);
     set_if(f, "user_name", p.user_name);
     if (!p.user_name.empty() && !p.user_sid.empty()) {
-      f.set("account", p.user_name + " (" + p.user_sid + ")");
+      f.set("account", p.user_name.str() + " (" + p.user_sid.str() + ")");
     } else {
       set_if(f, "account", p.user_name.empty() ? p.user_sid : p.user_name);
     }
