@@ -3,6 +3,7 @@
 
 #include "smssaudit/core/text.hpp"
 
+#include <memory>
 #include <ostream>
 
 namespace smssaudit::facts {
@@ -16,13 +17,17 @@ constexpr std::size_t kMaxPooled = std::size_t{1} << 16U;
 
 Text::Text(std::string_view s) {
   if (!s.empty()) {
-    s_ = std::make_shared<const std::string>(s);
+    r_ = std::make_unique<const Rep>(s).release();  // owned by the count; destroy() frees it
   }
+}
+
+void Text::destroy(const Rep* r) noexcept {
+  const std::unique_ptr<const Rep> owner(r);
 }
 
 const std::string& Text::str() const noexcept {
   static const std::string no_text;
-  return s_ ? *s_ : no_text;
+  return r_ != nullptr ? r_->value : no_text;
 }
 
 std::ostream& operator<<(std::ostream& os, const Text& t) {

@@ -14,6 +14,7 @@
 // per file, which makes a repeated value cost one pointer instead of a heap copy per event.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -22,12 +23,15 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace smssaudit::facts {
 
 /// An immutable string shared between copies (copying costs a reference count, not a heap copy).
 /// Reads like a std::string_view; assign or compare it with any string. "" holds no allocation.
+/// One pointer wide: an event holds fourteen of them (issue 8: 8 bytes each instead of a
+/// shared_ptr's 16 took ~23 MB off a 1 GB log's events).
 class Text {
  public:
   Text() noexcept = default;
@@ -37,8 +41,30 @@ class Text {
 
   Text(const char* s) : Text(std::string_view(s)) {}  // NOLINT(google-explicit-*)
 
+  Text(const Text& o) noexcept : r_(o.r_) {
+    if (r_ != nullptr) {
+      r_->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  Text(Text&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
+
+  Text& operator=(const Text& o) noexcept {
+    Text(o).swap(*this);
+    return *this;
+  }
+
+  Text& operator=(Text&& o) noexcept {
+    Text(std::move(o)).swap(*this);
+    return *this;
+  }
+
+  ~Text() { clear(); }
+
+  void swap(Text& o) noexcept { std::swap(r_, o.r_); }
+
   [[nodiscard]] std::string_view view() const noexcept {
-    return s_ ? std::string_view(*s_) : std::string_view();
+    return r_ != nullptr ? std::string_view(r_->value) : std::string_view();
   }
 
   operator std::string_view() const noexcept { return view(); }  // NOLINT(google-explicit-*)
@@ -47,17 +73,22 @@ class Text {
 
   [[nodiscard]] const std::string& str() const noexcept;
 
-  [[nodiscard]] bool empty() const noexcept { return !s_; }
+  [[nodiscard]] bool empty() const noexcept { return r_ == nullptr; }
 
-  void clear() noexcept { s_.reset(); }
+  void clear() noexcept {
+    if (r_ != nullptr && r_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      destroy(r_);
+    }
+    r_ = nullptr;
+  }
 
   [[nodiscard]] std::size_t size() const noexcept { return view().size(); }
 
   /// Two Texts sharing one allocation (interned together): equal without comparing characters.
-  [[nodiscard]] bool same_storage(const Text& o) const noexcept { return s_ == o.s_; }
+  [[nodiscard]] bool same_storage(const Text& o) const noexcept { return r_ == o.r_; }
 
   friend bool operator==(const Text& a, const Text& b) noexcept {
-    return a.s_ == b.s_ || a.view() == b.view();
+    return a.r_ == b.r_ || a.view() == b.view();
   }
 
   friend bool operator==(const Text& a, std::string_view b) noexcept { return a.view() == b; }
@@ -71,7 +102,18 @@ class Text {
   friend auto operator<=>(const Text& a, const Text& b) noexcept { return a.view() <=> b.view(); }
 
  private:
-  std::shared_ptr<const std::string> s_;
+  /// The shared value and its count of Texts (atomic: events are made on reader threads and
+  /// copied on others).
+  struct Rep {
+    explicit Rep(std::string_view s) : value(s) {}
+
+    mutable std::atomic<std::uint32_t> refs{1};
+    const std::string value;
+  };
+
+  static void destroy(const Rep* r) noexcept;
+
+  const Rep* r_ = nullptr;
 };
 
 /// For test output (Catch2) and diagnostics.
