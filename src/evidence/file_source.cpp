@@ -19,6 +19,10 @@ class FileSource final : public ByteSource {
     return file_.read_at(offset, buf);
   }
 
+  void will_need(std::uint64_t offset, std::uint64_t size) const noexcept override {
+    file_.will_need(offset, size);
+  }
+
   [[nodiscard]] const std::string& name() const noexcept override { return file_.path(); }
 
  private:

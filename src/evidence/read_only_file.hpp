@@ -38,6 +38,10 @@ class ReadOnlyFile {
   /// once. Short only at end of file; a failure is kIo naming the path.
   Result<std::size_t> read_at(std::uint64_t offset, std::span<std::uint8_t> buf) const;
 
+  /// Asks the kernel to read [offset, offset + size) into the page cache in the background
+  /// (posix_fadvise POSIX_FADV_WILLNEED). A hint: failure is ignored; the file is not changed.
+  void will_need(std::uint64_t offset, std::uint64_t size) const noexcept;
+
   const std::string& path() const noexcept { return path_; }
 
  private:

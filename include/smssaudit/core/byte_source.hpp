@@ -31,6 +31,11 @@ class ByteSource {
   [[nodiscard]] virtual Result<std::size_t> read_at(std::uint64_t offset,
                                                     std::span<std::uint8_t> buf) const = 0;
 
+  /// A hint that [offset, offset + size) will be read soon: a file asks the kernel to start
+  /// reading it ahead (posix_fadvise WILLNEED), so a sequential reader overlaps its parsing with
+  /// the disk. Never changes what read_at returns; the default does nothing.
+  virtual void will_need(std::uint64_t /*offset*/, std::uint64_t /*size*/) const noexcept {}
+
   /// How diagnostics and the report name this artifact: the file path for a file on disk; for a
   /// file inside an image, the image path, partition offset and NTFS path (see evidence.hpp).
   [[nodiscard]] virtual const std::string& name() const noexcept = 0;

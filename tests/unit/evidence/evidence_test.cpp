@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <sys/stat.h>
 #include <type_traits>
 #include <unistd.h>
 #include <utility>
@@ -88,6 +89,28 @@ TEST_CASE("ReadOnlyFile is move-only and reads up to a full buffer, short only a
   CHECK(file.read_up_to(buf).value() == 2);  // the last two bytes
   CHECK(buf[1] == '9');
   CHECK(file.read_up_to(buf).value() == 0);  // end of file
+}
+
+TEST_CASE("ReadOnlyFile::will_need is only a hint: reads and the file stay the same",
+          "[evidence]") {
+  const TempFile f("0123456789");
+
+  struct stat before {};
+
+  REQUIRE(::stat(f.path().c_str(), &before) == 0);
+  auto file = evidence::ReadOnlyFile::open(f.path()).value();
+  file.will_need(0, 10);
+  file.will_need(5, 1000);  // past the end: harmless
+  std::array<std::uint8_t, 10> buf{};
+  CHECK(file.read_at(0, buf).value() == 10);
+  CHECK(std::string(buf.begin(), buf.end()) == "0123456789");
+
+  struct stat after {};
+
+  REQUIRE(::stat(f.path().c_str(), &after) == 0);
+  CHECK(after.st_size == before.st_size);
+  CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+  CHECK(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
 }
 
 TEST_CASE("ReadOnlyFile::open refuses missing files and non-regular files", "[evidence]") {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -64,6 +65,17 @@ class MemorySource final : public ByteSource {
 
   [[nodiscard]] const std::string& name() const noexcept override { return name_; }
 
+  void will_need(std::uint64_t offset, std::uint64_t size) const noexcept override {
+    const std::lock_guard lock(hints_mutex_);
+    hints_.emplace_back(offset, size);
+  }
+
+  /// Every will_need() call, in order.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> hints() const {
+    const std::lock_guard lock(hints_mutex_);
+    return hints_;
+  }
+
   void fail_from(std::uint64_t offset) { fail_from_ = offset; }
 
   /// The first read that covers `offset` fails; later ones succeed (a flaky device).
@@ -78,6 +90,8 @@ class MemorySource final : public ByteSource {
   mutable std::uint64_t fail_once_at_ =
       ~std::uint64_t{0};  // read_at runs on one thread at a time here
   mutable std::atomic<std::uint64_t> reads_{0};
+  mutable std::mutex hints_mutex_;
+  mutable std::vector<std::pair<std::uint64_t, std::uint64_t>> hints_;
 };
 
 EvtxReadOptions engine(EvtxEngine e) {
@@ -172,6 +186,33 @@ TEST_CASE("Evtx ByteSource: The hash covers what the native scanner did not read
     CHECK(log->sha256 == evidence::sha256_hex(bytes.data(), bytes.size()));
     CHECK(log->size == bytes.size());
   }
+}
+
+TEST_CASE("Evtx ByteSource: The native scanner asks for read-ahead over every chunk, in steps",
+          "[readers][evtx]") {
+  // Synthetic size: the rathbun log's chunks repeated to 40 MiB, more than the 16 MiB read-ahead.
+  const std::vector<std::uint8_t> one = slurp(rathbun_security());
+  std::vector<std::uint8_t> bytes(one.begin(), one.end());
+  const std::size_t chunk_bytes = one.size() - 4096;
+  while (bytes.size() < (std::size_t{40} << 20U)) {
+    bytes.insert(bytes.end(),
+                 one.begin() + 4096,
+                 one.begin() + 4096 + static_cast<std::ptrdiff_t>(chunk_bytes));
+  }
+  MemorySource source(bytes, "big");
+  DiagnosticSink sink;
+  auto log = read_event_log(source, sink, nullptr, engine(EvtxEngine::kNative));
+  REQUIRE(log);
+  const auto hints = source.hints();
+  REQUIRE_FALSE(hints.empty());
+  std::uint64_t next = 4096;  // contiguous, ascending, from the first chunk to the last
+  for (const auto& [offset, size] : hints) {
+    CHECK(offset == next);
+    CHECK(size > 0);
+    CHECK(size <= std::uint64_t{4} << 20U);  // bounded steps, never the whole file at once
+    next = offset + size;
+  }
+  CHECK(next == 4096 + (bytes.size() - 4096) / 65536 * 65536);
 }
 
 TEST_CASE("Evtx ByteSource: A source that fails part-way cannot be hashed: an error, not a hash",
