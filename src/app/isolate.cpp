@@ -1,6 +1,7 @@
 // Parser isolation: fork, parse in the child, send the facts back over a pipe (see isolate.hpp).
 #include "app/isolate.hpp"
 
+#include "smssaudit/core/process.hpp"
 #include "smssaudit/facts/wire.hpp"
 #include "smssaudit/readers/hive_reader.hpp"
 
@@ -296,10 +297,8 @@ std::string describe_status(int status, bool timed_out, std::chrono::seconds tim
            std::to_string(timeout.count()) + " s";
   }
   if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    const char* what = ::sigdescr_np(sig);
-    return "parser process crashed: signal " + std::to_string(sig) + " (" +
-           (what != nullptr ? what : "unknown signal") + ")";
+    // Spelled as the disk-image client and batch spell it ("killed by SIGSEGV").
+    return "parser process crashed: killed by " + process::signal_name(WTERMSIG(status));
   }
   if (WIFEXITED(status)) {
     return "parser process failed: exit status " + std::to_string(WEXITSTATUS(status));

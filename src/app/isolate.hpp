@@ -81,7 +81,7 @@ using ChildWork = std::function<std::vector<std::uint8_t>(const ByteSource* serv
 /// deadlocks) and meanwhile answers the child's reads of `serve` (when given), then reaps it and
 /// returns the bytes. A child killed by a signal, exiting non-zero, or outliving `timeout` (when
 /// > 0) gives an Error with code kParserCrashed whose context is `artifact` and whose detail says
-/// what happened, e.g. "parser process crashed: signal 11 (Segmentation fault)". Failing to fork
+/// what happened, e.g. "parser process crashed: killed by SIGSEGV". Failing to fork
 /// or to create the pipe is an Error too (kIo): the artifact is not read in-process instead,
 /// since isolation was asked for.
 Result<std::vector<std::uint8_t>> run_in_child(const std::string& artifact,

@@ -83,7 +83,7 @@ TEST_CASE("isolate: a child killed by a signal is a lost artifact named in the e
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == ErrorCode::kParserCrashed);
   CHECK(r.error().context == "disk.raw@1048576:/Windows/System32/config/SYSTEM");
-  CHECK(r.error().detail == "parser process crashed: signal 11 (Segmentation fault)");
+  CHECK(r.error().detail == "parser process crashed: killed by SIGSEGV");
 }
 
 TEST_CASE("isolate: a child that throws or exits non-zero is a lost artifact", "[app][isolate]") {
@@ -181,7 +181,7 @@ TEST_CASE("isolate: the fault hook crashes only an isolated parser of a matching
   REQUIRE_FALSE(lost.has_value());
   CHECK(lost.error().code == ErrorCode::kParserCrashed);
   CHECK(lost.error().context == demo_security());
-  CHECK(lost.error().detail == "parser process crashed: signal 11 (Segmentation fault)");
+  CHECK(lost.error().detail == "parser process crashed: killed by SIGSEGV");
   CHECK(sink.items().empty());  // nothing from the dead child
   // In-process the hook is never read, and a non-matching artifact is not crashed.
   CHECK(direct.event_log(**source, sink, {}).has_value());
