@@ -63,20 +63,56 @@ bool is_relevant(Provider provider, std::uint16_t event_id) noexcept {
 }
 
 bool is_used_field(std::string_view name) noexcept {
-  // Every name a fill_* function below passes to Fields (account() reads two each).
-  constexpr std::array<std::string_view, 39> kUsed{
-      "Address",          "Channel",           "CommandLine",       "Image",
-      "IntegrityLevel",   "LogonId",           "LogonType",         "MandatoryLabel",
-      "NewProcessId",     "NewProcessName",    "NewTime",           "ParentCommandLine",
-      "ParentImage",      "ParentProcessGuid", "ParentProcessId",   "ParentProcessName",
-      "PreviousTime",     "ProcessGuid",       "ProcessId",         "ProcessName",
-      "Reason",           "Session",           "SessionID",         "Source",
-      "Status",           "SubjectLogonId",    "SubjectUserSid",    "SubjectDomainName",
-      "SubjectUserName",  "TargetLogonId",     "TargetSession",     "TargetUserSid",
-      "TargetDomainName", "TargetUserName",    "TerminalSessionId", "User",
-      "UtcTime",          "StartTime",         "StopTime",
+  // Every name a fill_* function below passes to Fields (account() reads two each), ordered by
+  // length: the native scanner asks once per EventData item of every relevant record, and most
+  // names are rejected by their length alone, without comparing a byte.
+  static constexpr std::array<std::string_view, 39> kUsed{
+      "User",
+      "Image",
+      "Reason",
+      "Source",
+      "Status",
+      "Address",
+      "Channel",
+      "LogonId",
+      "NewTime",
+      "Session",
+      "UtcTime",
+      "StopTime",
+      "LogonType",
+      "ProcessId",
+      "SessionID",
+      "StartTime",
+      "CommandLine",
+      "ParentImage",
+      "ProcessGuid",
+      "ProcessName",
+      "NewProcessId",
+      "PreviousTime",
+      "TargetLogonId",
+      "TargetSession",
+      "TargetUserSid",
+      "IntegrityLevel",
+      "MandatoryLabel",
+      "NewProcessName",
+      "SubjectLogonId",
+      "SubjectUserSid",
+      "TargetUserName",
+      "ParentProcessId",
+      "SubjectUserName",
+      "TargetDomainName",
+      "ParentCommandLine",
+      "ParentProcessGuid",
+      "ParentProcessName",
+      "SubjectDomainName",
+      "TerminalSessionId",
   };
-  return std::find(kUsed.begin(), kUsed.end(), name) != kUsed.end();
+  constexpr auto kShorter = [](std::string_view a, std::string_view b) {
+    return a.size() < b.size();
+  };
+  static_assert(std::is_sorted(kUsed.begin(), kUsed.end(), kShorter));
+  const auto [first, last] = std::equal_range(kUsed.begin(), kUsed.end(), name, kShorter);
+  return std::find(first, last, name) != last;
 }
 
 std::string find_channel_in_xml(std::string_view xml) {

@@ -6,6 +6,7 @@
 #include "smssaudit/core/text.hpp"
 #include "smssaudit/readers/evtx_reader.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -95,6 +96,11 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 // text. These helpers give the same text without the detour; anything whose outcome depends on how
 // pugixml recovers from markup ('<' in a value) is reported as unsupported instead.
 
+/// The characters that make attribute() look twice: markup, entities and foldable space.
+bool is_attribute_special(char ch) {
+  return ch == '<' || ch == '"' || ch == '&' || ch == '\r' || ch == '\n' || ch == '\t';
+}
+
 bool is_xml_space(char ch) {
   return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
@@ -153,6 +159,10 @@ void fold_eol(std::string& s) {
 
 // Attribute values: "\r\n" becomes one space, any other \r \n \t a space.
 void fold_attribute_space(std::string& s) {
+  if (std::none_of(
+          s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n' || ch == '\t'; })) {
+    return;  // the usual case: nothing to fold, nothing to copy
+  }
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -165,103 +175,126 @@ void fold_attribute_space(std::string& s) {
   s = std::move(out);
 }
 
-std::string sid_text(std::span<const std::uint8_t> b) {
+// The renderers below append to `out` and return false for bytes they do not reproduce (which
+// may leave a partial text: append_value_text takes it back). Appending, rather than returning a
+// string, keeps a relevant record's field texts to one buffer each (issue 8).
+
+using Sink = std::back_insert_iterator<std::string>;
+
+void append_sid(std::span<const std::uint8_t> b, std::string& out) {
   std::uint64_t authority = 0;
   for (std::size_t i = 2; i < 8; ++i) {
     authority = (authority << 8U) | b[i];
   }
-  std::string s = fmt::format("S-{}-{}", b[0], authority);
+  fmt::format_to(Sink(out), FMT_COMPILE("S-{}-{}"), b[0], authority);
   for (std::size_t i = 0; i < b[1]; ++i) {
-    s += fmt::format("-{}", rd32(b, 8 + 4 * i));
+    fmt::format_to(Sink(out), FMT_COMPILE("-{}"), rd32(b, 8 + 4 * i));
   }
-  return s;
 }
 
-std::string guid_text(std::span<const std::uint8_t> b) {
-  return fmt::format("{{{:08X}-{:04X}-{:04X}-{:02X}{:02X}-{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}}}",
-                     rd32(b, 0),
-                     rd16(b, 4),
-                     rd16(b, 6),
-                     b[8],
-                     b[9],
-                     b[10],
-                     b[11],
-                     b[12],
-                     b[13],
-                     b[14],
-                     b[15]);
+void append_guid(std::span<const std::uint8_t> b, std::string& out) {
+  fmt::format_to(
+      Sink(out),
+      FMT_COMPILE("{{{:08X}-{:04X}-{:04X}-{:02X}{:02X}-{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}}}"),
+      rd32(b, 0),
+      rd16(b, 4),
+      rd16(b, 6),
+      b[8],
+      b[9],
+      b[10],
+      b[11],
+      b[12],
+      b[13],
+      b[14],
+      b[15]);
 }
 
-std::optional<std::string> integer_text(std::uint8_t type, std::span<const std::uint8_t> b) {
+bool append_integer(std::uint8_t type, std::span<const std::uint8_t> b, std::string& out) {
   // Int8 .. UInt64: 1, 1, 2, 2, 4, 4, 8, 8 bytes; odd types are signed.
   static constexpr std::array<std::size_t, 8> kSizes{1, 1, 2, 2, 4, 4, 8, 8};
   const std::size_t size = kSizes[type - kTypeInt8];
   if (b.size() != size) {
-    return std::nullopt;
+    return false;
   }
   std::uint64_t u = 0;
   for (std::size_t i = size; i > 0; --i) {
     u = (u << 8U) | b[i - 1];
   }
   const bool is_signed = ((type - kTypeInt8) % 2) == 0;
-  if (!is_signed || size == 8) {
-    return is_signed ? std::to_string(static_cast<std::int64_t>(u)) : std::to_string(u);
+  if (!is_signed) {
+    fmt::format_to(Sink(out), FMT_COMPILE("{}"), u);
+    return true;
   }
   const unsigned bits = static_cast<unsigned>(size * 8);
   const std::uint64_t sign = std::uint64_t{1} << (bits - 1);
-  const auto v = static_cast<std::int64_t>(u ^ sign) - static_cast<std::int64_t>(sign);
-  return std::to_string(v);
+  const auto v = size == 8 ? static_cast<std::int64_t>(u)
+                           : static_cast<std::int64_t>(u ^ sign) - static_cast<std::int64_t>(sign);
+  fmt::format_to(Sink(out), FMT_COMPILE("{}"), v);
+  return true;
 }
 
-std::optional<std::string> systemtime_text(std::span<const std::uint8_t> b) {
+bool append_systemtime(std::span<const std::uint8_t> b, std::string& out) {
   if (b.size() != 16) {
-    return std::nullopt;
+    return false;
   }
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}000000Z",
-                     rd16(b, 0),
-                     rd16(b, 2),
-                     rd16(b, 6),
-                     rd16(b, 8),
-                     rd16(b, 10),
-                     rd16(b, 12),
-                     rd16(b, 14));
+  fmt::format_to(Sink(out),
+                 FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}000000Z"),
+                 rd16(b, 0),
+                 rd16(b, 2),
+                 rd16(b, 6),
+                 rd16(b, 8),
+                 rd16(b, 10),
+                 rd16(b, 12),
+                 rd16(b, 14));
+  return true;
 }
 
-std::optional<std::string> hex_text(std::span<const std::uint8_t> b) {
+bool append_hex(std::span<const std::uint8_t> b, std::string& out) {
   if (b.size() == 4) {
-    return fmt::format("0x{:08x}", rd32(b, 0));
+    fmt::format_to(Sink(out), FMT_COMPILE("0x{:08x}"), rd32(b, 0));
+    return true;
   }
   if (b.size() == 8) {
-    return fmt::format("0x{:016x}", rd64(b, 0));
+    fmt::format_to(Sink(out), FMT_COMPILE("0x{:016x}"), rd64(b, 0));
+    return true;
   }
-  return std::nullopt;
+  return false;
 }
 
-std::optional<std::string> ansi_text(std::span<const std::uint8_t> b) {
-  std::string s;
+bool append_ansi(std::span<const std::uint8_t> b, std::string& out) {
   for (const std::uint8_t ch : b) {
     if (ch == 0) {
       break;
     }
     if (ch >= 0x80) {
-      return std::nullopt;  // codepage conversion not reproduced
+      return false;  // codepage conversion not reproduced
     }
-    s.push_back(static_cast<char>(ch));
+    out.push_back(static_cast<char>(ch));
   }
-  return s;
+  return true;
 }
 
-}  // namespace
-
-// ---- Public value helpers ---------------------------------------------------------------------
-
-bool utf16_to_utf8(std::span<const std::uint8_t> bytes, std::string& out) {
-  out.clear();
+/// UTF-16LE appended as UTF-8 up to the first NUL; false on an unpaired surrogate. Written through
+/// a pointer into room for the worst case (3 bytes per unit; a surrogate pair takes 4 for 2
+/// units): this runs for every string of every relevant record, and a capacity check per byte
+/// (push_back) was a tenth of the scanner's instructions.
+bool append_utf16(std::span<const std::uint8_t> bytes, std::string& out) {
   const std::size_t units = bytes.size() / 2;
+  const std::size_t mark = out.size();
+  out.resize(mark + 3 * units);
+  char* const begin = out.data() + mark;
+  char* w = begin;
+  auto put = [&w](std::uint32_t byte) {
+    *w++ = static_cast<char>(byte);
+  };
   for (std::size_t i = 0; i < units; ++i) {
     std::uint32_t u = rd16(bytes, 2 * i);
     if (u == 0) {
       break;
+    }
+    if (u < 0x80) {
+      put(u);
+      continue;
     }
     if (u >= 0xD800 && u <= 0xDBFF) {
       if (i + 1 >= units) {
@@ -276,18 +309,29 @@ bool utf16_to_utf8(std::span<const std::uint8_t> bytes, std::string& out) {
     } else if (u >= 0xDC00 && u <= 0xDFFF) {
       return false;
     }
-    append_utf8(out, u);
+    if (u < 0x800) {
+      put(0xC0U | (u >> 6U));
+    } else if (u < 0x10000) {
+      put(0xE0U | (u >> 12U));
+      put(0x80U | ((u >> 6U) & 0x3FU));
+    } else {
+      put(0xF0U | (u >> 18U));
+      put(0x80U | ((u >> 12U) & 0x3FU));
+      put(0x80U | ((u >> 6U) & 0x3FU));
+    }
+    put(0x80U | (u & 0x3FU));
   }
+  out.resize(mark + static_cast<std::size_t>(w - begin));
   return true;
 }
 
-std::string filetime_text(std::uint64_t ft) {
+void append_filetime(std::uint64_t ft, std::string& out) {
   constexpr std::uint64_t kTicksPerSecond = 10'000'000ULL;
   constexpr std::int64_t kSecondsPerDay = 86400;
   // 10000-01-01 in FILETIME ticks: beyond it the text would not be a four-digit year.
   constexpr std::uint64_t kYear10000 = 2650467744000000000ULL;
   if (ft >= kYear10000) {
-    return "";
+    return;
   }
   const std::uint64_t ticks = ft % kTicksPerSecond;
   const auto secs = static_cast<std::int64_t>(ft / kTicksPerSecond);
@@ -303,52 +347,89 @@ std::string filetime_text(std::uint64_t ft) {
   const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}00Z",
-                     y,
-                     m,
-                     d,
-                     rem / 3600,
-                     (rem / 60) % 60,
-                     rem % 60,
-                     ticks);
+  fmt::format_to(Sink(out),
+                 FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}00Z"),
+                 y,
+                 m,
+                 d,
+                 rem / 3600,
+                 (rem / 60) % 60,
+                 rem % 60,
+                 ticks);
 }
 
-std::optional<std::string> value_text(std::span<const std::uint8_t> chunk, const Value& v) {
+bool append_any_value(std::span<const std::uint8_t> chunk, const Value& v, std::string& out) {
   const std::span<const std::uint8_t> b = chunk.subspan(v.offset, v.size);
   switch (v.type) {
     case kTypeNull:
-      return std::string();
-    case kTypeString: {
-      std::string s;
-      if (!utf16_to_utf8(b, s)) {
-        return std::nullopt;
-      }
-      return s;
-    }
+      return true;
+    case kTypeString:
+      return append_utf16(b, out);
     case kTypeAnsi:
-      return ansi_text(b);
+      return append_ansi(b, out);
     case kTypeGuid:
-      return b.size() == 16 ? std::optional<std::string>(guid_text(b)) : std::nullopt;
+      if (b.size() != 16) {
+        return false;
+      }
+      append_guid(b, out);
+      return true;
     case kTypeSizeT:
     case kTypeHex32:
     case kTypeHex64:
-      return hex_text(b);
+      return append_hex(b, out);
     case kTypeFiletime:
-      return b.size() == 8 ? std::optional<std::string>(filetime_text(rd64(b, 0))) : std::nullopt;
+      if (b.size() != 8) {
+        return false;
+      }
+      append_filetime(rd64(b, 0), out);
+      return true;
     case kTypeSystemtime:
-      return systemtime_text(b);
+      return append_systemtime(b, out);
     case kTypeSid:
       if (b.size() < 8 || b.size() != 8 + 4 * static_cast<std::size_t>(b[1])) {
-        return std::nullopt;
+        return false;
       }
-      return sid_text(b);
+      append_sid(b, out);
+      return true;
     default:
       break;
   }
   if (v.type >= kTypeInt8 && v.type <= kTypeUInt64) {
-    return integer_text(v.type, b);
+    return append_integer(v.type, b, out);
   }
-  return std::nullopt;  // reals, bool, binary, handles, arrays: not reproduced
+  return false;  // reals, bool, binary, handles, arrays: not reproduced
+}
+
+}  // namespace
+
+// ---- Public value helpers ---------------------------------------------------------------------
+
+bool utf16_to_utf8(std::span<const std::uint8_t> bytes, std::string& out) {
+  out.clear();
+  return append_utf16(bytes, out);
+}
+
+std::string filetime_text(std::uint64_t ft) {
+  std::string s;
+  append_filetime(ft, s);
+  return s;
+}
+
+bool append_value_text(std::span<const std::uint8_t> chunk, const Value& v, std::string& out) {
+  const std::size_t mark = out.size();
+  if (!append_any_value(chunk, v, out)) {
+    out.resize(mark);
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> value_text(std::span<const std::uint8_t> chunk, const Value& v) {
+  std::string s;
+  if (!append_value_text(chunk, v, s)) {
+    return std::nullopt;
+  }
+  return s;
 }
 
 // ---- Template compilation -----------------------------------------------------------------------
@@ -428,7 +509,7 @@ class TemplateCompiler {
       return fail("definition does not start with a fragment header");
     }
     cur_.skip(3);
-    parse_content(t_.roots, 0, /*in_root=*/true);
+    t_.roots = parse_content(0, /*in_root=*/true);
     if (cur_.bad && t_.problem.empty()) {
       return fail("definition runs past its end");
     }
@@ -525,26 +606,33 @@ class TemplateCompiler {
     return false;
   }
 
+  /// The attributes of `n`, appended to t_.attributes with their values in t_.parts (attribute
+  /// values hold no elements, so their parts are contiguous as they are read).
   void attributes(Node& n) {
     cur_.u32();  // attribute list size: the tokens themselves delimit the list
+    n.attributes_begin = static_cast<std::uint32_t>(t_.attributes.size());
     while (!cur_.bad) {
       const std::uint8_t tok = cur_.peek();
       if ((tok & static_cast<std::uint8_t>(~kTokMore)) != kTokAttribute) {
-        return;
+        break;
       }
       cur_.u8();
       Attribute a;
       a.name = name();
-      while (!cur_.bad && value_token(a.value)) {
+      a.value.begin = static_cast<std::uint32_t>(t_.parts.size());
+      while (!cur_.bad && value_token(t_.parts)) {
       }
-      n.attributes.push_back(std::move(a));
+      a.value.size = static_cast<std::uint32_t>(t_.parts.size()) - a.value.begin;
+      t_.attributes.push_back(std::move(a));
       if (tok == kTokAttribute) {
-        return;  // 0x06 marks the last attribute
+        break;  // 0x06 marks the last attribute
       }
     }
+    n.attributes_size = static_cast<std::uint32_t>(t_.attributes.size()) - n.attributes_begin;
   }
 
-  void element(std::vector<Part>& parent, int depth) {
+  /// One element: its Part goes on the stack (its parent's run), its content into t_.parts.
+  void element(int depth) {
     if (depth >= kMaxElementDepth) {
       return fail("elements nested too deeply");
     }
@@ -564,7 +652,7 @@ class TemplateCompiler {
     }
     const auto index = static_cast<std::uint32_t>(t_.nodes.size());
     t_.nodes.push_back(std::move(n));
-    parent.push_back(Part{Part::Kind::kElement, false, 0, index});
+    stack_.push_back(Part{Part::Kind::kElement, false, 0, index});
     const std::uint8_t close = cur_.u8();
     if (close == kTokCloseEmpty) {
       return;
@@ -572,40 +660,48 @@ class TemplateCompiler {
     if (close != kTokCloseStart) {
       return fail(fmt::format("unexpected token 0x{:02x} after an element start", close));
     }
-    std::vector<Part> content;
-    parse_content(content, depth + 1, /*in_root=*/false);
-    t_.nodes[index].content = std::move(content);
+    const PartRange content = parse_content(depth + 1, /*in_root=*/false);
+    t_.nodes[index].content = content;
   }
 
-  /// Content until the end token (or end of stream at the root).
-  void parse_content(std::vector<Part>& parts, int depth, bool in_root) {
+  /// Content until the end token (or end of stream at the root), moved to t_.parts as one run.
+  /// While it is read, the content's parts sit on stack_ above those of the enclosing elements.
+  PartRange parse_content(int depth, bool in_root) {
+    const std::size_t base = stack_.size();
     while (!cur_.bad) {
       const std::uint8_t tok = cur_.peek();
       if (cur_.bad) {
-        return;
+        break;
       }
       if ((tok & static_cast<std::uint8_t>(~kTokMore)) == kTokOpen) {
-        element(parts, depth);
+        element(depth);
       } else if ((tok == kTokEnd && !in_root) || (tok == kTokEof && in_root)) {
         cur_.u8();
-        return;
+        break;
       } else if (tok == kTokPiTarget) {
         cur_.u8();
         name();
       } else if (tok == kTokPiData) {
         cur_.u8();
         cur_.skip(2U * cur_.u16());
-      } else if (!value_token(parts)) {
-        return fail(fmt::format("unexpected token 0x{:02x} in a template", tok));
+      } else if (!value_token(stack_)) {
+        fail(fmt::format("unexpected token 0x{:02x} in a template", tok));
+        break;
       }
     }
+    const PartRange run{static_cast<std::uint32_t>(t_.parts.size()),
+                        static_cast<std::uint32_t>(stack_.size() - base)};
+    t_.parts.insert(
+        t_.parts.end(), stack_.begin() + static_cast<std::ptrdiff_t>(base), stack_.end());
+    stack_.resize(base);
+    return run;
   }
 
   std::int32_t child(std::int32_t parent, std::string_view want) const {
     if (parent < 0) {
       return -1;
     }
-    for (const Part& p : t_.nodes[static_cast<std::size_t>(parent)].content) {
+    for (const Part& p : t_.content_of(static_cast<std::size_t>(parent))) {
       if (p.kind == Part::Kind::kElement && local_name(t_.nodes[p.target].name) == want) {
         return static_cast<std::int32_t>(p.target);
       }
@@ -615,7 +711,7 @@ class TemplateCompiler {
 
   void plan() {
     SystemPlan& pl = t_.plan;
-    for (const Part& p : t_.roots) {
+    for (const Part& p : t_.parts_of(t_.roots)) {
       if (p.kind == Part::Kind::kElement) {
         if (local_name(t_.nodes[p.target].name) == "Event") {
           pl.event = static_cast<std::int32_t>(p.target);
@@ -636,6 +732,8 @@ class TemplateCompiler {
   std::span<const std::uint8_t> c_;
   Template& t_;
   ChunkParser::Cursor cur_;
+  /// Parts of the contents being read, innermost element's on top (parse_content).
+  std::vector<Part> stack_;
 };
 
 }  // namespace
@@ -719,6 +817,48 @@ bool ChunkParser::parse_fragment(std::uint32_t offset,
 
 namespace {
 
+/// What check_markup asks of a String (UTF-16) or AnsiString value, answered on its bytes without
+/// rendering it: kUnrenderable where value_text gives nullopt (an unpaired surrogate, a byte past
+/// ASCII), else kMarkup when the text up to the first NUL holds '<'. U+003C has no other UTF-16
+/// encoding than the unit 0x003C, so looking at units is looking at characters.
+enum class StringScan : std::uint8_t { kPlain, kMarkup, kUnrenderable };
+
+StringScan scan_ansi(std::span<const std::uint8_t> b) {
+  bool markup = false;
+  for (const std::uint8_t ch : b) {
+    if (ch == 0) {
+      break;
+    }
+    if (ch >= 0x80) {
+      return StringScan::kUnrenderable;
+    }
+    markup = markup || ch == '<';
+  }
+  return markup ? StringScan::kMarkup : StringScan::kPlain;
+}
+
+StringScan scan_utf16(std::span<const std::uint8_t> b) {
+  bool markup = false;
+  const std::size_t units = b.size() / 2;
+  for (std::size_t i = 0; i < units; ++i) {
+    const std::uint32_t u = rd16(b, 2 * i);
+    if (u == 0) {
+      break;
+    }
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      const std::uint32_t lo = i + 1 < units ? rd16(b, 2 * (i + 1)) : 0;
+      if (lo < 0xDC00 || lo > 0xDFFF) {
+        return StringScan::kUnrenderable;
+      }
+      ++i;
+    } else if (u >= 0xDC00 && u <= 0xDFFF) {
+      return StringScan::kUnrenderable;
+    }
+    markup = markup || u == '<';
+  }
+  return markup ? StringScan::kMarkup : StringScan::kPlain;
+}
+
 /// Record-level evaluation over one parsed instance tree: System texts, EventData/UserData.
 class Evaluator {
  public:
@@ -737,13 +877,16 @@ class Evaluator {
     if (node < 0) {
       return {};
     }
-    for (const Attribute& a : in.tmpl->nodes[static_cast<std::size_t>(node)].attributes) {
+    for (const Attribute& a : in.tmpl->attributes_of(static_cast<std::size_t>(node))) {
       if (a.name != want) {
         continue;
       }
       std::string s;
-      for (const Part& p : a.value) {
+      for (const Part& p : in.tmpl->parts_of(a.value)) {
         append_part(in, p, s);
+      }
+      if (std::none_of(s.begin(), s.end(), is_attribute_special)) {
+        return s;  // the usual case: pugixml reports the text as it is
       }
       if (s.find('<') != std::string::npos || s.find('"') != std::string::npos) {
         unsupported("markup character in an attribute value");
@@ -763,7 +906,7 @@ class Evaluator {
       return {};
     }
     std::string run;
-    for (const Part& p : in.tmpl->nodes[static_cast<std::size_t>(node)].content) {
+    for (const Part& p : in.tmpl->content_of(static_cast<std::size_t>(node))) {
       if (is_element_part(in, p)) {
         if (finish_run(run)) {
           return run;
@@ -780,7 +923,7 @@ class Evaluator {
   using ElementRef = std::pair<const Instance*, std::uint32_t>;
 
   void children(const Instance& in,
-                const std::vector<Part>& content,
+                std::span<const Part> content,
                 std::vector<ElementRef>& out,
                 int depth) {
     for (const Part& p : content) {
@@ -789,7 +932,7 @@ class Evaluator {
       } else if (p.kind == Part::Kind::kSubstitution && is_element_part(in, p)) {
         const Instance* nested = nested_instance(in, p.index, depth);
         if (nested != nullptr) {
-          children(*nested, nested->tmpl->roots, out, depth + 1);
+          children(*nested, nested->tmpl->parts_of(nested->tmpl->roots), out, depth + 1);
         }
       }
     }
@@ -798,11 +941,11 @@ class Evaluator {
   /// EventData/Data[@Name] and UserData/*/* into fields.data (normalise's collect_fields).
   void collect(const Instance& top, std::int32_t event) {
     std::vector<ElementRef> kids;
-    children(top, top.tmpl->nodes[static_cast<std::size_t>(event)].content, kids, 0);
+    children(top, top.tmpl->content_of(static_cast<std::size_t>(event)), kids, 0);
     const ElementRef* data = find(kids, "EventData");
     if (data != nullptr) {
       std::vector<ElementRef> items;
-      children(*data->first, node(*data).content, items, 0);
+      children(*data->first, content(*data), items, 0);
       for (const ElementRef& d : items) {
         const auto idx = static_cast<std::int32_t>(d.second);
         if (has_attribute(*d.first, idx, "Name")) {
@@ -816,10 +959,10 @@ class Evaluator {
     const ElementRef* user = find(kids, "UserData");
     if (user != nullptr) {
       std::vector<ElementRef> bodies;
-      children(*user->first, node(*user).content, bodies, 0);
+      children(*user->first, content(*user), bodies, 0);
       if (!bodies.empty()) {
         std::vector<ElementRef> items;
-        children(*bodies.front().first, node(bodies.front()).content, items, 0);
+        children(*bodies.front().first, content(bodies.front()), items, 0);
         for (const ElementRef& d : items) {
           const std::string_view name = local_name(node(d).name);
           if (evtx::is_used_field(name)) {
@@ -837,10 +980,11 @@ class Evaluator {
     for (std::size_t i = 0; i < in.values.size(); ++i) {
       const Value& v = in.values[i];
       if (v.type == kTypeString || v.type == kTypeAnsi) {
-        const auto s = value_text(c_, v);
-        if (!s) {
+        const auto bytes = c_.subspan(v.offset, v.size);
+        const StringScan scan = v.type == kTypeString ? scan_utf16(bytes) : scan_ansi(bytes);
+        if (scan == StringScan::kUnrenderable) {
           unsupported("string value that is not valid UTF-16 or ASCII");
-        } else if (s->find('<') != std::string::npos) {
+        } else if (scan == StringScan::kMarkup) {
           unsupported("string value holding '<' (libevtx renders it as markup)");
         }
       } else if (v.type == kTypeBinXml) {
@@ -856,6 +1000,10 @@ class Evaluator {
  private:
   static const Node& node(const ElementRef& r) { return r.first->tmpl->nodes[r.second]; }
 
+  static std::span<const Part> content(const ElementRef& r) {
+    return r.first->tmpl->content_of(r.second);
+  }
+
   static const ElementRef* find(const std::vector<ElementRef>& kids, std::string_view want) {
     const auto it = std::find_if(kids.begin(), kids.end(), [&](const ElementRef& r) {
       return local_name(node(r).name) == want;
@@ -864,7 +1012,7 @@ class Evaluator {
   }
 
   static bool has_attribute(const Instance& in, std::int32_t n, std::string_view want) {
-    const auto& attrs = in.tmpl->nodes[static_cast<std::size_t>(n)].attributes;
+    const auto attrs = in.tmpl->attributes_of(static_cast<std::size_t>(n));
     return std::any_of(
         attrs.begin(), attrs.end(), [&](const Attribute& a) { return a.name == want; });
   }
@@ -889,12 +1037,9 @@ class Evaluator {
     if (p.index >= in.values.size()) {
       return;  // libevtx shows nothing for a missing value
     }
-    const auto t = value_text(c_, in.values[p.index]);
-    if (!t) {
+    if (!append_value_text(c_, in.values[p.index], s)) {
       unsupported(fmt::format("value type 0x{:02x} in a field", in.values[p.index].type));
-      return;
     }
-    s += *t;
   }
 
   // A PCDATA run as pugixml keeps it; false when pugixml would drop it (blank).
@@ -938,7 +1083,7 @@ std::optional<std::uint16_t> event_id_of(std::span<const std::uint8_t> c,
                                          const Instance& in,
                                          std::int32_t node,
                                          RecordView& rv) {
-  const auto& content = in.tmpl->nodes[static_cast<std::size_t>(node)].content;
+  const auto content = in.tmpl->content_of(static_cast<std::size_t>(node));
   if (content.size() != 1 || content[0].kind != Part::Kind::kSubstitution) {
     if (!content.empty()) {
       rv.status = RecordView::Status::kUnsupported;
@@ -1030,10 +1175,11 @@ void ChunkParser::provider_of(const Instance& top, RecordView& rv) {
   // The fast path: Name is one String substitution; compare its raw bytes with the last record's.
   std::string_view raw;
   if (node >= 0) {
-    for (const Attribute& a : top.tmpl->nodes[static_cast<std::size_t>(node)].attributes) {
-      if (a.name == "Name" && a.value.size() == 1 && a.value[0].kind == Part::Kind::kSubstitution &&
-          a.value[0].index < top.values.size()) {
-        const Value& v = top.values[a.value[0].index];
+    for (const Attribute& a : top.tmpl->attributes_of(static_cast<std::size_t>(node))) {
+      const auto value = top.tmpl->parts_of(a.value);
+      if (a.name == "Name" && value.size() == 1 && value[0].kind == Part::Kind::kSubstitution &&
+          value[0].index < top.values.size()) {
+        const Value& v = top.values[value[0].index];
         if (v.type == kTypeString && v.size >= 2 && rd16(c_, v.offset) != 0) {
           raw = std::string_view(reinterpret_cast<const char*>(c_.data() + v.offset), v.size);
         }

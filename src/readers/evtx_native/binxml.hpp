@@ -48,16 +48,23 @@ struct Part {
   std::uint32_t target = 0;  ///< text index into Template::texts, or node index (kElement)
 };
 
+/// A run of parts in Template::parts: an element's content or an attribute's value.
+struct PartRange {
+  std::uint32_t begin = 0;
+  std::uint32_t size = 0;
+};
+
 struct Attribute {
   std::string name;  ///< UTF-8, as written (with any prefix)
-  std::vector<Part> value;
+  PartRange value;
 };
 
 struct Node {
-  std::string name;                   ///< UTF-8, as written (with any prefix)
-  std::uint16_t dependency = 0xFFFF;  ///< optional substitution whose Null value omits the element
-  std::vector<Attribute> attributes;
-  std::vector<Part> content;
+  std::string name;                    ///< UTF-8, as written (with any prefix)
+  std::uint16_t dependency = 0xFFFF;   ///< optional substitution whose Null value omits the element
+  std::uint32_t attributes_begin = 0;  ///< the node's attributes: a run in Template::attributes
+  std::uint32_t attributes_size = 0;
+  PartRange content;
 };
 
 /// Where the System fields of an <Event> template live: resolved once when the template is
@@ -73,16 +80,34 @@ struct SystemPlan {
   std::int32_t record_id = -1;
 };
 
-/// A compiled template definition: its element tree with substitution placeholders.
+/// A compiled template definition: its element tree with substitution placeholders. The tree is
+/// flat (every node, attribute and part in one array each, nodes pointing at runs of the others):
+/// a chunk compiles each of its templates, and per-node vectors made allocation the larger part
+/// of compiling (issue 8).
 struct Template {
   bool ok = false;
   std::string problem;                 ///< why not ok
   std::uint32_t data_end = 0;          ///< chunk offset just past the definition (for inline skips)
   std::vector<Node> nodes;             ///< nodes[0..] in document order
-  std::vector<Part> roots;             ///< top-level content of the fragment
+  std::vector<Attribute> attributes;   ///< every node's attributes, each node's a run
+  std::vector<Part> parts;             ///< every content and attribute value, each a run
+  PartRange roots;                     ///< top-level content of the fragment
   std::vector<std::string> texts;      ///< literal texts, UTF-8
   std::int32_t max_substitution = -1;  ///< highest substitution index used, -1 for none
   SystemPlan plan;
+
+  [[nodiscard]] std::span<const Part> parts_of(PartRange r) const {
+    return std::span<const Part>(parts).subspan(r.begin, r.size);
+  }
+
+  [[nodiscard]] std::span<const Part> content_of(std::size_t node) const {
+    return parts_of(nodes[node].content);
+  }
+
+  [[nodiscard]] std::span<const Attribute> attributes_of(std::size_t node) const {
+    return std::span<const Attribute>(attributes)
+        .subspan(nodes[node].attributes_begin, nodes[node].attributes_size);
+  }
 };
 
 /// A value of one template instance: type and the chunk range of its bytes.
@@ -165,7 +190,8 @@ class ChunkParser {
 
 // ---- Value rendering (exposed for tests) ------------------------------------------------------
 
-/// UTF-16LE to UTF-8, stopping at the first NUL. False on an unpaired surrogate.
+/// UTF-16LE to UTF-8, stopping at the first NUL. False on an unpaired surrogate (`out` then holds
+/// no meaningful text).
 bool utf16_to_utf8(std::span<const std::uint8_t> bytes, std::string& out);
 
 /// FILETIME as libevtx prints it: "2019-02-13T18:01:41.593830000Z"; "" past year 9999.
@@ -174,5 +200,8 @@ std::string filetime_text(std::uint64_t ft);
 /// The text libevtx renders for one substitution value; nullopt when this scanner does not
 /// reproduce the type's rendering (arrays, EvtHandle, ...).
 std::optional<std::string> value_text(std::span<const std::uint8_t> chunk, const Value& v);
+
+/// value_text appended to `out`; false, with `out` unchanged, where value_text gives nullopt.
+bool append_value_text(std::span<const std::uint8_t> chunk, const Value& v, std::string& out);
 
 }  // namespace smssaudit::readers::evtx_native

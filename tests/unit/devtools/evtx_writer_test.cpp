@@ -6,6 +6,7 @@
 #include "devtools/evtx/evtx_presets.hpp"
 #include "devtools/evtx/evtx_spec_loader.hpp"
 #include "support/catch.hpp"
+#include "support/evtx_samples.hpp"
 
 #include <cstdint>
 #include <set>
@@ -94,31 +95,12 @@ std::vector<std::uint64_t> walk_records(const std::vector<std::uint8_t>& c) {
 }
 
 ev::LogFileSpec sample_file(std::size_t events, std::size_t command_line_chars = 10) {
-  ev::LogFileSpec file;
-  file.name = "Security.evtx";
-  const ev::Preset* preset = ev::find_preset("security_4688_v2");
-  REQUIRE(preset != nullptr);
-  for (std::size_t k = 0; k < events; ++k) {
-    ev::EventSpec e;
-    e.time = 132590016000000000ULL + k * 10000000ULL;
-    e.provider = preset->provider;
-    e.provider_guid = preset->provider_guid;
-    e.channel = "Security";
-    e.computer = "WIN10-FIX";
-    e.event_id = 4688;
-    e.version = 2;
-    e.task = 13312;
-    e.keywords = 0x8020000000000000ULL;
-    e.process_id = 4;
-    for (const auto& f : preset->fields) {
-      std::string value = f.value.value_or("");
-      if (f.name == "CommandLine")
-        value = std::string(command_line_chars, 'x') + std::to_string(k);
-      e.fields.push_back(ev::EventField{f.name, f.type, ev::encode_value(f.type, value)});
-    }
-    file.events.push_back(std::move(e));
-  }
-  return file;
+  return smssaudit::testing::security_4688_log(
+      events,
+      [command_line_chars](std::size_t k, const std::string& name, const std::string& preset) {
+        return name == "CommandLine" ? std::string(command_line_chars, 'x') + std::to_string(k)
+                                     : preset;
+      });
 }
 
 }  // namespace
