@@ -64,8 +64,8 @@ bool is_relevant(Provider provider, std::uint16_t event_id) noexcept {
 
 bool is_used_field(std::string_view name) noexcept {
   // Every name a fill_* function below passes to Fields (account() reads two each), ordered by
-  // length: the native scanner asks once per EventData item of every relevant record, and most
-  // names are rejected by their length alone, without comparing a byte.
+  // length: the native scanner asks once per EventData item of every relevant record, and a name
+  // is compared only with the used names of its own length.
   static constexpr std::array<std::string_view, 39> kUsed{
       "User",
       "Image",

@@ -72,22 +72,64 @@ std::string_view local_name(std::string_view n) {
   return colon == std::string_view::npos ? n : n.substr(colon + 1);
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
+/// Writes `cp` as UTF-8 at `w` (room for 4 bytes) and returns the end of what it wrote. Inlined
+/// (as next_code_point) because it runs once per character of every string a relevant record holds:
+/// as calls, the two cost the scanner 10 % more instructions (callgrind: 708 M against 645 M).
+[[gnu::always_inline]] inline char* put_utf8(char* w, std::uint32_t cp) {
+  auto put = [&w](std::uint32_t byte) {
+    *w++ = static_cast<char>(byte);
+  };
   if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
+    put(cp);
   } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0U | (cp >> 6U)));
-    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+    put(0xC0U | (cp >> 6U));
+    put(0x80U | (cp & 0x3FU));
   } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0U | (cp >> 12U)));
-    out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+    put(0xE0U | (cp >> 12U));
+    put(0x80U | ((cp >> 6U) & 0x3FU));
+    put(0x80U | (cp & 0x3FU));
   } else {
-    out.push_back(static_cast<char>(0xF0U | (cp >> 18U)));
-    out.push_back(static_cast<char>(0x80U | ((cp >> 12U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+    put(0xF0U | (cp >> 18U));
+    put(0x80U | ((cp >> 12U) & 0x3FU));
+    put(0x80U | ((cp >> 6U) & 0x3FU));
+    put(0x80U | (cp & 0x3FU));
   }
+  return w;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  const std::size_t mark = out.size();
+  out.resize(mark + 4);
+  char* const begin = out.data() + mark;
+  out.resize(mark + static_cast<std::size_t>(put_utf8(begin, cp) - begin));
+}
+
+/// One step through a UTF-16LE text as value_text reads it: a code point, the end (the last unit
+/// or a NUL), or an unpaired surrogate (value_text then gives nullopt). `i` is the unit index.
+enum class Utf16Step : std::uint8_t { kCodePoint, kEnd, kUnpaired };
+
+[[gnu::always_inline]] inline Utf16Step next_code_point(std::span<const std::uint8_t> b,
+                                                        std::size_t& i,
+                                                        std::uint32_t& cp) {
+  const std::size_t units = b.size() / 2;
+  if (i >= units) {
+    return Utf16Step::kEnd;
+  }
+  cp = rd16(b, 2 * i);
+  ++i;
+  if (cp < 0xD800 || cp > 0xDFFF) {
+    return cp == 0 ? Utf16Step::kEnd : Utf16Step::kCodePoint;
+  }
+  if (cp > 0xDBFF || i >= units) {
+    return Utf16Step::kUnpaired;  // a low surrogate first, or a high one at the end
+  }
+  const std::uint32_t lo = rd16(b, 2 * i);
+  if (lo < 0xDC00 || lo > 0xDFFF) {
+    return Utf16Step::kUnpaired;
+  }
+  ++i;
+  cp = 0x10000 + ((cp - 0xD800) << 10U) + (lo - 0xDC00);
+  return Utf16Step::kCodePoint;
 }
 
 // ---- Text as pugixml reports it -------------------------------------------------------------
@@ -159,10 +201,6 @@ void fold_eol(std::string& s) {
 
 // Attribute values: "\r\n" becomes one space, any other \r \n \t a space.
 void fold_attribute_space(std::string& s) {
-  if (std::none_of(
-          s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n' || ch == '\t'; })) {
-    return;  // the usual case: nothing to fold, nothing to copy
-  }
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -279,50 +317,18 @@ bool append_ansi(std::span<const std::uint8_t> b, std::string& out) {
 /// units): this runs for every string of every relevant record, and a capacity check per byte
 /// (push_back) was a tenth of the scanner's instructions.
 bool append_utf16(std::span<const std::uint8_t> bytes, std::string& out) {
-  const std::size_t units = bytes.size() / 2;
   const std::size_t mark = out.size();
-  out.resize(mark + 3 * units);
+  out.resize(mark + 3 * (bytes.size() / 2));
   char* const begin = out.data() + mark;
   char* w = begin;
-  auto put = [&w](std::uint32_t byte) {
-    *w++ = static_cast<char>(byte);
-  };
-  for (std::size_t i = 0; i < units; ++i) {
-    std::uint32_t u = rd16(bytes, 2 * i);
-    if (u == 0) {
-      break;
-    }
-    if (u < 0x80) {
-      put(u);
-      continue;
-    }
-    if (u >= 0xD800 && u <= 0xDBFF) {
-      if (i + 1 >= units) {
-        return false;
-      }
-      const std::uint32_t lo = rd16(bytes, 2 * (i + 1));
-      if (lo < 0xDC00 || lo > 0xDFFF) {
-        return false;
-      }
-      u = 0x10000 + ((u - 0xD800) << 10U) + (lo - 0xDC00);
-      ++i;
-    } else if (u >= 0xDC00 && u <= 0xDFFF) {
-      return false;
-    }
-    if (u < 0x800) {
-      put(0xC0U | (u >> 6U));
-    } else if (u < 0x10000) {
-      put(0xE0U | (u >> 12U));
-      put(0x80U | ((u >> 6U) & 0x3FU));
-    } else {
-      put(0xF0U | (u >> 18U));
-      put(0x80U | ((u >> 12U) & 0x3FU));
-      put(0x80U | ((u >> 6U) & 0x3FU));
-    }
-    put(0x80U | (u & 0x3FU));
+  std::size_t i = 0;
+  std::uint32_t cp = 0;
+  Utf16Step step = Utf16Step::kCodePoint;
+  while ((step = next_code_point(bytes, i, cp)) == Utf16Step::kCodePoint) {
+    w = put_utf8(w, cp);
   }
   out.resize(mark + static_cast<std::size_t>(w - begin));
-  return true;
+  return step == Utf16Step::kEnd;
 }
 
 void append_filetime(std::uint64_t ft, std::string& out) {
@@ -819,8 +825,8 @@ namespace {
 
 /// What check_markup asks of a String (UTF-16) or AnsiString value, answered on its bytes without
 /// rendering it: kUnrenderable where value_text gives nullopt (an unpaired surrogate, a byte past
-/// ASCII), else kMarkup when the text up to the first NUL holds '<'. U+003C has no other UTF-16
-/// encoding than the unit 0x003C, so looking at units is looking at characters.
+/// ASCII), else kMarkup when the text up to the first NUL holds '<'. Both walk the text with
+/// next_code_point, as append_utf16 does, so they agree with value_text by construction.
 enum class StringScan : std::uint8_t { kPlain, kMarkup, kUnrenderable };
 
 StringScan scan_ansi(std::span<const std::uint8_t> b) {
@@ -839,22 +845,14 @@ StringScan scan_ansi(std::span<const std::uint8_t> b) {
 
 StringScan scan_utf16(std::span<const std::uint8_t> b) {
   bool markup = false;
-  const std::size_t units = b.size() / 2;
-  for (std::size_t i = 0; i < units; ++i) {
-    const std::uint32_t u = rd16(b, 2 * i);
-    if (u == 0) {
-      break;
-    }
-    if (u >= 0xD800 && u <= 0xDBFF) {
-      const std::uint32_t lo = i + 1 < units ? rd16(b, 2 * (i + 1)) : 0;
-      if (lo < 0xDC00 || lo > 0xDFFF) {
-        return StringScan::kUnrenderable;
-      }
-      ++i;
-    } else if (u >= 0xDC00 && u <= 0xDFFF) {
-      return StringScan::kUnrenderable;
-    }
-    markup = markup || u == '<';
+  std::size_t i = 0;
+  std::uint32_t cp = 0;
+  Utf16Step step = Utf16Step::kCodePoint;
+  while ((step = next_code_point(b, i, cp)) == Utf16Step::kCodePoint) {
+    markup = markup || cp == '<';
+  }
+  if (step == Utf16Step::kUnpaired) {
+    return StringScan::kUnrenderable;
   }
   return markup ? StringScan::kMarkup : StringScan::kPlain;
 }

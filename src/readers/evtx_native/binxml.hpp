@@ -80,10 +80,10 @@ struct SystemPlan {
   std::int32_t record_id = -1;
 };
 
-/// A compiled template definition: its element tree with substitution placeholders. The tree is
-/// flat (every node, attribute and part in one array each, nodes pointing at runs of the others):
-/// a chunk compiles each of its templates, and per-node vectors made allocation the larger part
-/// of compiling (issue 8).
+/// A compiled template definition: its element tree, with the substitutions each instance fills
+/// in marked where they stand. The tree is flat (every node, attribute and part in one array each,
+/// nodes pointing at runs of the others): a chunk compiles each of its templates, and per-node
+/// vectors made allocation the larger part of compiling (issue 8).
 struct Template {
   bool ok = false;
   std::string problem;                 ///< why not ok

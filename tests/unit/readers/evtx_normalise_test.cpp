@@ -1,5 +1,7 @@
 // The XML -> facts::Event step (src/readers/evtx_normalise.cpp) on hand-written XML shaped like
 // libevtx's rendering (events.md 1-3): every event version and Sysmon layout the corpus shows.
+#include "readers/evtx_normalise.hpp"
+
 #include "smssaudit/core/filetime.hpp"
 #include "smssaudit/readers/evtx_reader.hpp"
 #include "support/catch.hpp"
@@ -651,4 +653,65 @@ TEST_CASE("Evtx normalise: EventRef prefers System values and falls back to the 
   CHECK(from_header.ref.record_id == 7);
   CHECK(from_header.ref.written == 42);
   CHECK(from_header.time == 42);
+}
+
+TEST_CASE("Evtx normalise: is_used_field accepts its 39 field names and no near miss",
+          "[readers][evtx]") {
+  // The native scanner keeps only the EventData items this accepts; a name missing here would be
+  // a field silently absent from every native event.
+  for (const char* name : {"Address",
+                           "Channel",
+                           "CommandLine",
+                           "Image",
+                           "IntegrityLevel",
+                           "LogonId",
+                           "LogonType",
+                           "MandatoryLabel",
+                           "NewProcessId",
+                           "NewProcessName",
+                           "NewTime",
+                           "ParentCommandLine",
+                           "ParentImage",
+                           "ParentProcessGuid",
+                           "ParentProcessId",
+                           "ParentProcessName",
+                           "PreviousTime",
+                           "ProcessGuid",
+                           "ProcessId",
+                           "ProcessName",
+                           "Reason",
+                           "Session",
+                           "SessionID",
+                           "Source",
+                           "StartTime",
+                           "Status",
+                           "StopTime",
+                           "SubjectDomainName",
+                           "SubjectLogonId",
+                           "SubjectUserName",
+                           "SubjectUserSid",
+                           "TargetDomainName",
+                           "TargetLogonId",
+                           "TargetSession",
+                           "TargetUserName",
+                           "TargetUserSid",
+                           "TerminalSessionId",
+                           "User",
+                           "UtcTime"}) {
+    INFO(name);
+    CHECK(evtx::is_used_field(name));
+  }
+  // Same length as a used name, a case or one letter off, a prefix, empty, longer than any.
+  for (const char* name : {"Usr",
+                           "USER",
+                           "Users",
+                           "ProcessID",
+                           "ProcessIs",
+                           "Process",
+                           "",
+                           "TokenElevationType",
+                           "SubjectDomainNames"}) {
+    INFO(name);
+    CHECK_FALSE(evtx::is_used_field(name));
+  }
 }
